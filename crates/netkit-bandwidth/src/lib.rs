@@ -1,0 +1,1 @@
+//! Throughput tests: the netkit agent protocol and an iperf3-compatible client.

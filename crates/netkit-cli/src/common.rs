@@ -1,0 +1,181 @@
+//! What every command shares: loading topologies and plans with readable errors,
+//! atomic file writes, terminal detection.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use netkit_model::{Diagnostic, Topology};
+use netkit_plan::Plan;
+
+/// How a command that ran ended: exit 0 or 1. Errors (exit 2) are `Err`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    pub fn from_ok(ok: bool) -> Outcome {
+        if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        }
+    }
+}
+
+/// `a: b: c` from an error and its causes.
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+    }
+    parts.join(": ")
+}
+
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Read a file, with an error naming it and saying what to do.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read {}: check the path and that you may read it",
+            path.display()
+        )
+    })
+}
+
+/// A topology, checked and planned. Diagnostics are printed to stderr.
+pub struct Loaded {
+    pub path: PathBuf,
+    /// `None` when the input was a plan JSON.
+    pub topology: Option<Topology>,
+    pub plan: Plan,
+}
+
+/// Print diagnostics the way compilers do: `FILE:LINE:COL: error: ...` plus a hint.
+pub fn print_diagnostics(path: &Path, diagnostics: &[Diagnostic]) {
+    let file = path.display().to_string();
+    for d in diagnostics {
+        eprintln!("{}", d.display_with(&file));
+    }
+}
+
+/// Parse and check a topology file. `Err(diagnostics)` when it is invalid.
+pub fn check_topology(
+    path: &Path,
+    previous: Option<&Plan>,
+) -> Result<std::result::Result<(Topology, Plan), Vec<Diagnostic>>> {
+    let bytes = read_file(path)?;
+    let parsed = netkit_model::parse(&bytes);
+    let Some(topology) = parsed.topology else {
+        return Ok(Err(parsed.diagnostics));
+    };
+    match netkit_plan::plan(&topology, previous) {
+        Ok(plan) => Ok(Ok((topology, plan))),
+        Err(mut diags) => {
+            let mut all = parsed.diagnostics;
+            all.append(&mut diags);
+            Ok(Err(all))
+        }
+    }
+}
+
+/// Load a topology (YAML) or a plan (`netkit plan --format json` output).
+/// Invalid input is an error (exit 2) after its diagnostics were printed.
+pub fn load(path: &Path) -> Result<Loaded> {
+    load_with_previous(path, None)
+}
+
+pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded> {
+    let bytes = read_file(path)?;
+    if looks_like_plan_json(&bytes) {
+        let text = std::str::from_utf8(&bytes)
+            .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+        let plan = Plan::from_json(text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}:{}: not a valid netkit plan: {e}: regenerate it with `netkit plan TOPOLOGY --format json`",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        return Ok(Loaded {
+            path: path.to_path_buf(),
+            topology: None,
+            plan,
+        });
+    }
+    match check_topology(path, previous)? {
+        Ok((topology, plan)) => Ok(Loaded {
+            path: path.to_path_buf(),
+            topology: Some(topology),
+            plan,
+        }),
+        Err(diags) => {
+            print_diagnostics(path, &diags);
+            let n = diags.len();
+            bail!(
+                "{} is not a valid topology ({n} problem{} above): fix {} and run `netkit validate {}`",
+                path.display(),
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it" } else { "them" },
+                path.display()
+            )
+        }
+    }
+}
+
+fn looks_like_plan_json(bytes: &[u8]) -> bool {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    matches!(start, Some(i) if bytes[i] == b'{') && bytes.windows(12).any(|w| w == b"\"netkit-plan")
+}
+
+/// Write a file atomically: a temporary file in the same folder, then a rename, so
+/// that readers never see a half-written file.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).with_context(|| {
+        format!(
+            "cannot write into {}: check that the folder exists and is writable",
+            dir.display()
+        )
+    })?;
+    tmp.write_all(contents)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Write to `-o PATH` atomically, or to stdout.
+pub fn emit(output: Option<&Path>, contents: &str) -> Result<()> {
+    match output {
+        Some(p) if p != Path::new("-") => write_atomic(p, contents.as_bytes()),
+        _ => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            match out.write_all(contents.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.context("cannot write to standard output"),
+            }
+        }
+    }
+}

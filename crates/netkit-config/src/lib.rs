@@ -1,0 +1,1 @@
+//! Plan -> device configurations: FRR, Cisco IOS, Linux (ip -batch + nftables). Pure.

@@ -1,0 +1,14 @@
+//! netkit's topology model: the YAML text of a topology file in, a typed [`Topology`]
+//! and every problem found ([`Diagnostic`]s with line and column) out.
+//!
+//! This crate does no IO and knows nothing of addresses allocation or routing: it
+//! checks what can be checked on the text alone (syntax, types, names, references,
+//! CIDR syntax, pins inside their pools). The planner (`netkit-plan`) does the rest.
+
+mod diagnostic;
+mod parse;
+mod types;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use parse::{Parsed, parse};
+pub use types::*;

@@ -1,0 +1,1 @@
+//! Plan + results -> documents: SVG, DOT, Mermaid, draw.io, HTML, Markdown, CSV. Pure.

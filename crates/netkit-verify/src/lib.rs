@@ -1,0 +1,1 @@
+//! Acceptance playbooks, checks derived from the plan, verdicts; drives the probes.
