@@ -3,6 +3,7 @@
 //! tables (least-cost, loop-free), filtering rules and, with `routing: ospf`, the OSPF
 //! design. Pure and deterministic: no IO, the same input gives the same bytes.
 
+mod routing;
 mod types;
 
 pub use types::*;
