@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install what netkit needs on a fresh Debian machine: the system tools the lab,
+# verify and report stages drive (iproute2, nftables, FRR, net-snmp, dnsmasq,
+# iperf3, fping, Graphviz, Chromium), then build the workspace once.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  iproute2 nftables iputils-ping procps
+  frr snmpd snmp dnsmasq-base dnsutils
+  iperf3 fping
+  graphviz chromium
+  jq ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "setup: installing ${missing[*]}" >&2
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian starts these daemons at install; netkit starts its own per namespace.
+for svc in frr snmpd; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" 2>/dev/null || true
+  fi
+done
+
+command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust stable (https://rustup.rs)" >&2; exit 2; }
