@@ -1,0 +1,283 @@
+//! What every check gets: the plan, where it runs (lab or live), how to reach a
+//! source's namespace, the probe settings and the shared packet rate limiter.
+//!
+//! Changes to [`CheckContext`] are additive only: the bandwidth and SNMP check
+//! modules are written by other engineers against it.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use netkit_model::Topology;
+use netkit_plan::Plan;
+use netkit_probe::{ProbeSettings, RateLimiter};
+use netkit_results::{CheckResult, Verdict};
+use serde_json::Value;
+
+use crate::playbook::Target;
+
+/// Maps `(lab name, node id)` to a network namespace name. The CLI passes
+/// `netkit_lab::namespace_name`; tests pass their own.
+pub type NamespaceFn = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
+
+/// Everything a check needs to run. Cheap to share (`Arc`s inside); one per run.
+#[derive(Clone)]
+pub struct CheckContext {
+    /// The plan of the topology under test.
+    pub plan: Arc<Plan>,
+    /// The topology, when verify was given a topology (not a plan JSON).
+    pub topology: Option<Arc<Topology>>,
+    /// Lab (namespaces of `netkit lab up`) or live network.
+    pub target: Target,
+    /// Lab name when `target` is `Lab`.
+    pub lab: Option<String>,
+    /// Per-try timeout and tries of every probe.
+    pub probe: ProbeSettings,
+    /// Shared packet rate limit (`--rate`); every probe packet acquires a slot.
+    pub limiter: Arc<RateLimiter>,
+    /// When the whole run must stop (`--timeout`); checks still running then
+    /// report `error`. `None`: no overall limit.
+    pub run_deadline: Option<Instant>,
+    /// The playbook's intervention deadline (RFC 3339), for reports only.
+    pub playbook_deadline: Option<String>,
+    namespace_fn: NamespaceFn,
+    local_addrs: Arc<Vec<IpAddr>>,
+}
+
+/// Where a check's packets leave from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Inside this network namespace (lab target).
+    Namespace(String),
+    /// This machine, in the caller's namespace (live target, the source is local).
+    Local,
+}
+
+impl Source {
+    /// The namespace name to pass to `netkit_netns::run_in`.
+    pub fn netns(&self) -> Option<&str> {
+        match self {
+            Source::Namespace(n) => Some(n),
+            Source::Local => None,
+        }
+    }
+}
+
+impl CheckContext {
+    /// A context for the lab `lab`, finding namespaces with `namespace_fn`.
+    pub fn lab(plan: Arc<Plan>, lab: &str, namespace_fn: NamespaceFn) -> CheckContext {
+        CheckContext {
+            plan,
+            topology: None,
+            target: Target::Lab,
+            lab: Some(lab.to_string()),
+            probe: ProbeSettings::default(),
+            limiter: Arc::new(RateLimiter::new(crate::DEFAULT_RATE)),
+            run_deadline: None,
+            playbook_deadline: None,
+            namespace_fn,
+            local_addrs: Arc::new(Vec::new()),
+        }
+    }
+
+    /// A context for the live network, from this machine.
+    pub fn live(plan: Arc<Plan>) -> CheckContext {
+        CheckContext {
+            plan,
+            topology: None,
+            target: Target::Live,
+            lab: None,
+            probe: ProbeSettings::default(),
+            limiter: Arc::new(RateLimiter::new(crate::DEFAULT_RATE)),
+            run_deadline: None,
+            playbook_deadline: None,
+            namespace_fn: Arc::new(|lab, node| format!("{lab}.{node}")),
+            local_addrs: Arc::new(local_addresses()),
+        }
+    }
+
+    /// The network namespace of lab node `node` (device, segment test host, named
+    /// host, `internet`); `None` on a live target.
+    pub fn namespace(&self, node: &str) -> Option<String> {
+        match (&self.target, &self.lab) {
+            (Target::Lab, Some(lab)) => Some((self.namespace_fn)(lab, node)),
+            _ => None,
+        }
+    }
+
+    /// Where a check from `node` runs. On a live target only a node this machine
+    /// belongs to (one of its addresses is in the node's segment or is one of the
+    /// device's addresses) can be a source.
+    ///
+    /// # Errors
+    /// The reason of an `error` verdict: "needs an agent at SITE".
+    pub fn source(&self, node: &str) -> Result<Source, String> {
+        match self.target {
+            Target::Lab => match self.namespace(node) {
+                Some(ns) => Ok(Source::Namespace(ns)),
+                None => Err("no lab name was given (use --lab NAME)".to_string()),
+            },
+            Target::Live => {
+                if self.is_local(node) {
+                    Ok(Source::Local)
+                } else {
+                    let site = self.site_of(node).unwrap_or_else(|| node.to_string());
+                    Err(format!(
+                        "needs an agent at {site}: this machine is not in {node}, and remote agents are not available yet"
+                    ))
+                }
+            }
+        }
+    }
+
+    fn is_local(&self, node: &str) -> bool {
+        let plan = &self.plan;
+        if let Some(seg) = plan.segment(node) {
+            return self.local_addrs.iter().any(|a| match a {
+                IpAddr::V4(v4) => seg.prefix.contains(v4),
+                IpAddr::V6(v6) => seg.prefix6.is_some_and(|p| p.contains(v6)),
+            });
+        }
+        if let Some((_, host)) = plan.named_host(node) {
+            return self.local_addrs.iter().any(|a| {
+                *a == IpAddr::V4(host.address) || host.address6.is_some_and(|h| *a == IpAddr::V6(h))
+            });
+        }
+        if let Some(dev) = plan.device(node) {
+            return self.local_addrs.iter().any(|a| {
+                dev.interfaces.iter().any(|i| {
+                    *a == IpAddr::V4(i.address.addr())
+                        || i.address6.is_some_and(|p| *a == IpAddr::V6(p.addr()))
+                }) || dev.loopback.is_some_and(|l| *a == IpAddr::V4(l.addr()))
+            });
+        }
+        false
+    }
+
+    /// The site a node id belongs to: `hq` for `hq.users`, `hq.r1`, `hq.servers.fs1`
+    /// or `hq`; `None` for ids the plan does not know (e.g. `internet`).
+    pub fn site_of(&self, node: &str) -> Option<String> {
+        crate::resolve::site_of(&self.plan, node)
+    }
+
+    /// Run blocking `f` on a dedicated thread inside `source`'s namespace, without
+    /// blocking the runtime. Sockets created by `f` stay in that namespace and may be
+    /// returned and driven by tokio (call `Handle::enter` inside `f` first if they
+    /// must be registered with the reactor there).
+    ///
+    /// # Errors
+    /// The namespace does not exist or cannot be entered (one sentence).
+    pub async fn run_in<T, F>(&self, source: &Source, f: F) -> Result<T, String>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let ns = source.netns().map(str::to_owned);
+        let joined =
+            tokio::task::spawn_blocking(move || netkit_netns::run_in(ns.as_deref(), f)).await;
+        match joined {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(format!("the probe thread stopped: {e}")),
+        }
+    }
+
+    /// How long a probe may still take: the smaller of `wanted` and what is left
+    /// before [`CheckContext::run_deadline`].
+    pub fn budget(&self, wanted: Duration) -> Duration {
+        match self.run_deadline {
+            Some(d) => wanted.min(d.saturating_duration_since(Instant::now())),
+            None => wanted,
+        }
+    }
+
+    /// Start a result for check `check` (`reach`, `bandwidth`...): fills `site`
+    /// (the source's site), `start`, and the expected figure. Finish it with
+    /// [`Draft::pass`], [`Draft::fail`] or [`Draft::error`].
+    pub fn draft(&self, check: &str, from: Option<&str>, to: Option<&str>) -> Draft {
+        Draft {
+            result: CheckResult {
+                check: check.to_string(),
+                from: from.map(str::to_owned),
+                to: to.map(str::to_owned),
+                target: None,
+                verdict: Verdict::Error,
+                expected: Value::Null,
+                measured: Value::Null,
+                reason: None,
+                start: netkit_results::now_rfc3339(),
+                end: String::new(),
+                site: from.and_then(|f| self.site_of(f)),
+            },
+        }
+    }
+}
+
+/// A result being built: [`CheckContext::draft`], then one of the finishers.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub result: CheckResult,
+}
+
+impl Draft {
+    /// The address or name actually probed.
+    pub fn target(mut self, target: impl ToString) -> Draft {
+        self.result.target = Some(target.to_string());
+        self
+    }
+
+    pub fn expected(mut self, expected: Value) -> Draft {
+        self.result.expected = expected;
+        self
+    }
+
+    /// Override the site (defaults to the source's site).
+    pub fn site(mut self, site: Option<String>) -> Draft {
+        self.result.site = site;
+        self
+    }
+
+    fn finish(mut self, verdict: Verdict, measured: Value, reason: Option<String>) -> CheckResult {
+        self.result.verdict = verdict;
+        self.result.measured = measured;
+        self.result.reason = reason;
+        self.result.end = netkit_results::now_rfc3339();
+        self.result
+    }
+
+    pub fn pass(self, measured: Value) -> CheckResult {
+        self.finish(Verdict::Pass, measured, None)
+    }
+
+    /// The network is not as expected; `reason` is one sentence.
+    pub fn fail(self, measured: Value, reason: impl Into<String>) -> CheckResult {
+        self.finish(Verdict::Fail, measured, Some(reason.into()))
+    }
+
+    /// The check could not be run; `reason` is one sentence.
+    pub fn error(self, reason: impl Into<String>) -> CheckResult {
+        self.finish(Verdict::Error, Value::Null, Some(reason.into()))
+    }
+
+    /// `error` with whatever was measured before the check had to stop.
+    pub fn error_with(self, measured: Value, reason: impl Into<String>) -> CheckResult {
+        self.finish(Verdict::Error, measured, Some(reason.into()))
+    }
+}
+
+/// Addresses of this machine (live target), from getifaddrs.
+fn local_addresses() -> Vec<IpAddr> {
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for ifa in addrs {
+        let Some(sa) = ifa.address else { continue };
+        if let Some(v4) = sa.as_sockaddr_in() {
+            out.push(IpAddr::V4(v4.ip()));
+        } else if let Some(v6) = sa.as_sockaddr_in6() {
+            out.push(IpAddr::V6(v6.ip()));
+        }
+    }
+    out
+}
