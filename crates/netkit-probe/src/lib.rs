@@ -9,7 +9,11 @@
 //! Not for: deciding whether a figure is good (that is `netkit-verify`), bandwidth
 //! (`netkit-bandwidth`) or SNMP (`netkit-snmp`).
 
+pub mod dns;
+pub mod icmp;
 pub mod rate;
+pub mod tcp;
+pub mod trace;
 
 pub use rate::RateLimiter;
 
