@@ -7,7 +7,9 @@
 
 mod diagnostic;
 mod parse;
+mod text;
 mod types;
+mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use parse::{Parsed, parse};
