@@ -1,0 +1,610 @@
+//! The server side of `netkit-bw/1`: what `netkit agent` runs.
+//!
+//! Safe to leave running on a network:
+//! - every test is authenticated (challenge-response HMAC-SHA256, the token never
+//!   crosses the wire), unless the agent was started without a token, which the
+//!   CLI only allows on a loopback address;
+//! - duration, streams, concurrent tests, connections in handshake, message sizes
+//!   and (optionally) the sending rate are bounded;
+//! - the agent never opens a connection: data connections come from the client, and
+//!   only from the address of the control connection, so it cannot be turned into a
+//!   reflector toward a third address;
+//! - a client that stalls is cut off (every read and write has a deadline);
+//! - on shutdown it stops accepting, tells running clients, and returns.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::auth::{hex, random_bytes, unhex};
+use crate::frame::{
+    self, CONTROL_MAGIC, DATA_HEADER_LEN, DATA_MAGIC, FrameError, Limits, MAX_FRAME, Msg, PROTOCOL,
+    ROLE_AGENT_SENDS, ROLE_CLIENT_SENDS,
+};
+use crate::meter::{self, Counters};
+use crate::{Direction, Token, fmt_bytes, fmt_duration, fmt_rate};
+
+/// How long a peer may take to send a greeting, a request, or its data connections.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long after the end of a test the client has to send `stop`.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+/// Connections that have not finished their handshake, at most.
+const MAX_HANDSHAKES: usize = 64;
+/// How long a write on the control connection may block.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A log sink: one line per event, never containing the token.
+pub type LogFn = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How the agent behaves.
+#[derive(Clone)]
+pub struct AgentConfig {
+    /// `None`: no authentication (only for loopback; the CLI enforces that).
+    pub token: Option<Token>,
+    pub max_duration: Duration,
+    pub max_streams: u16,
+    pub max_concurrent: u16,
+    /// Bits per second the agent sends at most in one test (0: unlimited).
+    pub max_rate_bps: u64,
+    pub log: LogFn,
+}
+
+impl std::fmt::Debug for AgentConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentConfig")
+            .field("auth", &self.token.is_some())
+            .field("max_duration", &self.max_duration)
+            .field("max_streams", &self.max_streams)
+            .field("max_concurrent", &self.max_concurrent)
+            .field("max_rate_bps", &self.max_rate_bps)
+            .finish()
+    }
+}
+
+impl AgentConfig {
+    /// Defaults: 60 s, 16 streams, 2 concurrent tests, no rate cap, logs to stderr.
+    pub fn new(token: Option<Token>) -> AgentConfig {
+        AgentConfig {
+            token,
+            max_duration: Duration::from_secs(60),
+            max_streams: 16,
+            max_concurrent: 2,
+            max_rate_bps: 0,
+            log: Arc::new(|line| eprintln!("{line}")),
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_duration_ms: self.max_duration.as_millis() as u64,
+            max_streams: self.max_streams,
+            max_concurrent: self.max_concurrent,
+            max_rate_bps: self.max_rate_bps,
+        }
+    }
+}
+
+type DataConn = (u16, u8, TcpStream);
+
+struct Pending {
+    peer: IpAddr,
+    tx: mpsc::Sender<DataConn>,
+}
+
+struct Shared {
+    config: AgentConfig,
+    tests: Arc<Semaphore>,
+    handshakes: Arc<Semaphore>,
+    pending: Mutex<HashMap<[u8; 16], Pending>>,
+}
+
+impl Shared {
+    fn log(&self, line: &str) {
+        (self.config.log)(line);
+    }
+}
+
+/// Serve tests on `listener` until `shutdown` completes; then stop accepting, abort
+/// running tests (their clients get a `shutdown` error) and return.
+///
+/// # Errors
+/// None today: accept errors are logged and retried (e.g. out of file descriptors).
+pub async fn serve<F>(
+    listener: TcpListener,
+    config: AgentConfig,
+    shutdown: F,
+) -> std::io::Result<()>
+where
+    F: Future<Output = ()>,
+{
+    let shared = Arc::new(Shared {
+        tests: Arc::new(Semaphore::new(usize::from(config.max_concurrent.max(1)))),
+        handshakes: Arc::new(Semaphore::new(MAX_HANDSHAKES)),
+        pending: Mutex::new(HashMap::new()),
+        config,
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok((stream, peer)) => {
+                    let Ok(permit) = shared.handshakes.clone().try_acquire_owned() else {
+                        shared.log(&format!("{peer}: dropped: {MAX_HANDSHAKES} connections already in handshake"));
+                        continue;
+                    };
+                    let shared = shared.clone();
+                    let stop = stop_rx.clone();
+                    tasks.spawn(async move {
+                        handle_connection(shared, stream, peer, permit, stop).await;
+                    });
+                }
+                Err(e) => {
+                    shared.log(&format!("accept failed: {e}; retrying"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    let running = shared.config.max_concurrent as usize - shared.tests.available_permits();
+    shared.log(&format!(
+        "shutting down: {running} test(s) running are aborted"
+    ));
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    tasks.abort_all();
+    Ok(())
+}
+
+async fn handle_connection(
+    shared: Arc<Shared>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    stop: watch::Receiver<bool>,
+) {
+    let mut magic = [0u8; 8];
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.read_exact(&mut magic)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(_)) => return,
+        Err(_) => {
+            shared.log(&format!("{peer}: closed: no greeting within 5s"));
+            return;
+        }
+    }
+    if &magic == CONTROL_MAGIC {
+        let _ = stream.set_nodelay(true);
+        control(shared, stream, peer, permit, stop).await;
+    } else if &magic == DATA_MAGIC {
+        data(shared, stream, peer).await;
+        drop(permit);
+    } else {
+        shared.log(&format!(
+            "{peer}: closed: not a netkit client (unknown greeting; an iperf3 client? use `iperf3 -s` for those)"
+        ));
+    }
+}
+
+async fn data(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
+    let mut hdr = [0u8; DATA_HEADER_LEN];
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.read_exact(&mut hdr)).await {
+        Ok(Ok(_)) => {}
+        _ => {
+            shared.log(&format!(
+                "{peer}: data connection closed: incomplete header"
+            ));
+            return;
+        }
+    }
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&hdr[..16]);
+    let index = u16::from_be_bytes([hdr[16], hdr[17]]);
+    let role = hdr[18];
+    let tx = {
+        // A poisoned lock only means another task panicked mid-insert; the map is
+        // still usable.
+        let map = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(&id) {
+            Some(p) if p.peer == peer.ip() => Some(p.tx.clone()),
+            Some(p) => {
+                shared.log(&format!(
+                    "{peer}: data connection refused: the test belongs to {}, data must come from the same address",
+                    p.peer
+                ));
+                None
+            }
+            None => {
+                shared.log(&format!("{peer}: data connection refused: unknown test id"));
+                None
+            }
+        }
+    };
+    if let Some(tx) = tx {
+        let _ = tx.try_send((index, role, stream));
+    }
+}
+
+/// One sentence to the client and to the log.
+async fn refuse(
+    shared: &Shared,
+    w: &mut (impl tokio::io::AsyncWrite + Unpin),
+    peer: SocketAddr,
+    code: &str,
+    message: String,
+) {
+    shared.log(&format!("{peer}: refused ({code}): {message}"));
+    let _ = frame::write_msg(
+        w,
+        &Msg::Error {
+            message,
+            code: code.into(),
+        },
+        WRITE_TIMEOUT,
+    )
+    .await;
+}
+
+fn check_limits(shared: &Shared, spec: &crate::TestSpec) -> Result<(), String> {
+    if let Err(e) = spec.validate() {
+        return Err(e.to_string());
+    }
+    let c = &shared.config;
+    if spec.total() > c.max_duration {
+        return Err(format!(
+            "a test of {} (warm-up included) exceeds this agent's limit of {} (--max-duration)",
+            fmt_duration(spec.total()),
+            fmt_duration(c.max_duration)
+        ));
+    }
+    if spec.streams > c.max_streams {
+        return Err(format!(
+            "{} streams exceed this agent's limit of {} (--max-streams)",
+            spec.streams, c.max_streams
+        ));
+    }
+    Ok(())
+}
+
+async fn control(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    handshake_permit: tokio::sync::OwnedSemaphorePermit,
+    mut stop: watch::Receiver<bool>,
+) {
+    let (mut r, mut w) = stream.into_split();
+    let nonce = random_bytes::<32>();
+    let hello = Msg::Hello {
+        proto: PROTOCOL.into(),
+        nonce: hex(&nonce),
+        auth: if shared.config.token.is_some() {
+            "hmac-sha256".into()
+        } else {
+            "none".into()
+        },
+        limits: shared.config.limits(),
+    };
+    if frame::write_msg(&mut w, &hello, WRITE_TIMEOUT)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let (client_nonce, proof, spec) = match frame::read_msg(&mut r, HANDSHAKE_TIMEOUT).await {
+        Ok(Msg::Request {
+            client_nonce,
+            proof,
+            test,
+        }) => (client_nonce, proof, test),
+        Ok(_) => {
+            return refuse(
+                &shared,
+                &mut w,
+                peer,
+                "protocol",
+                "expected a test request".into(),
+            )
+            .await;
+        }
+        Err(FrameError::TooLarge(n)) => {
+            return refuse(
+                &shared,
+                &mut w,
+                peer,
+                "limit",
+                format!("request of {n} bytes is larger than the {MAX_FRAME}-byte limit"),
+            )
+            .await;
+        }
+        Err(FrameError::Timeout) => {
+            return refuse(
+                &shared,
+                &mut w,
+                peer,
+                "protocol",
+                "no request within 5s".into(),
+            )
+            .await;
+        }
+        Err(FrameError::Json(e)) => {
+            return refuse(
+                &shared,
+                &mut w,
+                peer,
+                "protocol",
+                format!("malformed request: {e}"),
+            )
+            .await;
+        }
+        Err(_) => return,
+    };
+    let client_nonce = unhex(&client_nonce).unwrap_or_default();
+    let mut agent_proof = None;
+    if let Some(token) = &shared.config.token {
+        let Some(proof) = proof else {
+            return refuse(
+                &shared,
+                &mut w,
+                peer,
+                "auth",
+                "this agent requires a token: give --token-file FILE or set NETKIT_AGENT_TOKEN"
+                    .into(),
+            )
+            .await;
+        };
+        let proof = unhex(&proof).unwrap_or_default();
+        if client_nonce.len() < 16 || !token.verify_client(&nonce, &client_nonce, &proof) {
+            return refuse(
+                &shared,
+                &mut w,
+                peer,
+                "auth",
+                "wrong token: the client's token does not match the agent's".into(),
+            )
+            .await;
+        }
+        agent_proof = Some(hex(&token.agent_proof(&nonce, &client_nonce)));
+    }
+    if let Err(message) = check_limits(&shared, &spec) {
+        return refuse(&shared, &mut w, peer, "limit", message).await;
+    }
+    let Ok(test_permit) = shared.tests.clone().try_acquire_owned() else {
+        let n = shared.config.max_concurrent;
+        return refuse(
+            &shared,
+            &mut w,
+            peer,
+            "busy",
+            format!(
+                "the agent is busy: {n} test(s) already running (limit --max-concurrent {n}); try again in a few seconds"
+            ),
+        )
+        .await;
+    };
+    drop(handshake_permit);
+
+    // Register the test so that its data connections find it.
+    let id = random_bytes::<16>();
+    let n = usize::from(spec.streams);
+    let wanted = n * if spec.direction == Direction::Bidir {
+        2
+    } else {
+        1
+    };
+    let (tx, mut rx) = mpsc::channel::<DataConn>(wanted + 4);
+    {
+        let mut map = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(
+            id,
+            Pending {
+                peer: peer.ip(),
+                tx,
+            },
+        );
+    }
+    let unregister = Unregister {
+        shared: shared.clone(),
+        id,
+    };
+    let accepted = Msg::Accepted {
+        test_id: hex(&id),
+        proof: agent_proof,
+    };
+    if frame::write_msg(&mut w, &accepted, WRITE_TIMEOUT)
+        .await
+        .is_err()
+    {
+        return;
+    }
+
+    // Collect the data connections: slot = role * streams + index in bidir mode.
+    let mut slots: Vec<Option<TcpStream>> = (0..wanted).map(|_| None).collect();
+    let mut roles = vec![ROLE_CLIENT_SENDS; wanted];
+    let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+    let mut got = 0;
+    while got < wanted {
+        let Ok(Some((index, role, s))) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+            return refuse(
+                &shared,
+                &mut w,
+                peer,
+                "protocol",
+                format!("only {got} of {wanted} data connections arrived within 5s"),
+            )
+            .await;
+        };
+        let role_ok = match role {
+            ROLE_CLIENT_SENDS => spec.direction.client_sends(),
+            ROLE_AGENT_SENDS => spec.direction.server_sends(),
+            _ => false,
+        };
+        let slot = if spec.direction == Direction::Bidir {
+            usize::from(role) * n + usize::from(index)
+        } else {
+            usize::from(index)
+        };
+        if !role_ok || usize::from(index) >= n || slots[slot].is_some() {
+            return refuse(
+                &shared,
+                &mut w,
+                peer,
+                "protocol",
+                format!("unexpected data connection (stream {index}, role {role})"),
+            )
+            .await;
+        }
+        let _ = s.set_nodelay(false);
+        slots[slot] = Some(s);
+        roles[slot] = role;
+        got += 1;
+    }
+    drop(unregister);
+
+    // Run.
+    let sending: Vec<bool> = roles.iter().map(|&r| r == ROLE_AGENT_SENDS).collect();
+    let senders = sending.iter().filter(|&&s| s).count().max(1);
+    let pace = (shared.config.max_rate_bps > 0)
+        .then(|| shared.config.max_rate_bps as f64 / senders as f64);
+    let counters = Counters::new(&sending);
+    if frame::write_msg(&mut w, &Msg::Start, WRITE_TIMEOUT)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let t0 = Instant::now();
+    let end = t0 + spec.total();
+    let mut streams = JoinSet::new();
+    for (slot, s) in slots.into_iter().enumerate() {
+        let Some(s) = s else { continue };
+        let c = counters.clone();
+        let block = spec.block_size as usize;
+        if sending[slot] {
+            streams.spawn(async move {
+                meter::send_loop(s, end, c, slot, block, pace, true).await;
+            });
+        } else {
+            streams.spawn(async move {
+                meter::recv_loop(s, c, slot, block).await;
+            });
+        }
+    }
+    let (part_tx, mut part_rx) = mpsc::channel(256);
+    let meter = tokio::spawn(meter::run_meter(
+        t0,
+        meter::sample_points(spec.total(), spec.omit()),
+        counters.clone(),
+        Some(part_tx),
+    ));
+    // Control reads happen in their own task: a half-read frame must not be lost
+    // when another branch of the select below wins.
+    let (msg_tx, mut msg_rx) = mpsc::channel(8);
+    let reader = tokio::spawn(async move {
+        loop {
+            let m = frame::read_msg(&mut r, Duration::from_secs(86_400)).await;
+            let done = m.is_err();
+            if msg_tx.send(m).await.is_err() || done {
+                break;
+            }
+        }
+    });
+    let hard_deadline = end + STOP_GRACE;
+    let outcome: Result<(), (String, String)> = loop {
+        tokio::select! {
+            Some(part) = part_rx.recv() => {
+                if frame::write_msg(&mut w, &Msg::Interval { part }, WRITE_TIMEOUT).await.is_err() {
+                    break Err(("cutoff".into(), "the client stopped reading the control connection".into()));
+                }
+            }
+            m = msg_rx.recv() => match m {
+                Some(Ok(Msg::Stop)) => break Ok(()),
+                Some(Ok(_)) => break Err(("protocol".into(), "unexpected message during the test".into())),
+                Some(Err(FrameError::TooLarge(n))) => break Err(("limit".into(), format!("message of {n} bytes is larger than the {MAX_FRAME}-byte limit"))),
+                _ => break Err(("cutoff".into(), "the client closed the control connection during the test".into())),
+            },
+            _ = tokio::time::sleep_until(hard_deadline) => {
+                break Err(("cutoff".into(), format!(
+                    "test cut off: the client sent no stop within {} after the end of the test",
+                    fmt_duration(STOP_GRACE)
+                )));
+            }
+            _ = stop.changed() => {
+                break Err(("shutdown".into(), "the agent is shutting down".into()));
+            }
+        }
+    };
+    let peer_s = peer.to_string();
+    let what = format!(
+        "test from {peer_s}: {} stream(s), {}, {} + {} warm-up",
+        spec.streams,
+        spec.direction.as_str(),
+        fmt_duration(spec.duration()),
+        fmt_duration(spec.omit())
+    );
+    match outcome {
+        Ok(()) => {
+            // The meter ends at `end`, which is no later than the client's own end.
+            let snaps = match tokio::time::timeout_at(end + Duration::from_secs(1), meter).await {
+                Ok(Ok(s)) => s,
+                _ => Vec::new(),
+            };
+            while let Ok(part) = part_rx.try_recv() {
+                let _ = frame::write_msg(&mut w, &Msg::Interval { part }, WRITE_TIMEOUT).await;
+            }
+            let totals = meter::totals(&snaps, spec.omit(), &counters);
+            let secs = totals.seconds.max(1e-9);
+            shared.log(&format!(
+                "{what}: ok: received {} ({}), sent {} ({}), {} retransmits",
+                fmt_bytes(totals.received),
+                fmt_rate(totals.received as f64 * 8.0 / secs),
+                fmt_bytes(totals.sent),
+                fmt_rate(totals.sent as f64 * 8.0 / secs),
+                totals.retransmits
+            ));
+            let _ = frame::write_msg(&mut w, &Msg::Result { totals }, WRITE_TIMEOUT).await;
+        }
+        Err((code, message)) => {
+            let snap = counters.snapshot(t0.elapsed());
+            shared.log(&format!(
+                "{what}: aborted ({code}): {message}; received {}, sent {}",
+                fmt_bytes(snap.received),
+                fmt_bytes(snap.sent)
+            ));
+            let _ = frame::write_msg(&mut w, &Msg::Error { message, code }, WRITE_TIMEOUT).await;
+        }
+    }
+    reader.abort();
+    streams.abort_all();
+    drop(test_permit);
+}
+
+/// Removes a pending test from the registry when dropped (on every path).
+struct Unregister {
+    shared: Arc<Shared>,
+    id: [u8; 16],
+}
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        let mut map = self
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.remove(&self.id);
+    }
+}
