@@ -1,16 +1,535 @@
-//! `netkit verify` (being written).
-use anyhow::{Result, bail};
+//! `netkit verify PLAYBOOK` / `netkit verify TOPOLOGY --auto`: the acceptance test
+//! (recette) on the lab or the live network. Exit 0 when every check passed, 1 when
+//! one failed or could not run, 2 when verify itself could not run.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use comfy_table::{ContentArrangement, Table};
+use indicatif::{ProgressBar, ProgressStyle};
+use netkit_results::{CheckResult, Results, Verdict};
+use netkit_verify::playbook::{self, Playbook, Target};
+use netkit_verify::{Check, CheckContext, RunInfo};
 
 use crate::Outcome;
+use crate::common;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetArg {
+    Lab,
+    Live,
+}
+
+/// Boxed so that the `Command` enum of `main.rs` stays small.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Arguments of this command.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    #[command(flatten)]
+    pub opts: Box<Opts>,
+}
+
+#[derive(clap::Args)]
+pub struct Opts {
+    /// An acceptance playbook (YAML), or a topology / plan JSON with --auto.
+    pub input: PathBuf,
+    /// Derive the checks from the plan (added to a playbook's own checks).
+    #[arg(long)]
+    pub auto: bool,
+    /// Lab name (default: the playbook's `lab`, else the topology's name).
+    #[arg(long, value_name = "NAME")]
+    pub lab: Option<String>,
+    /// Where the checks run (default: the playbook's `target`, else lab).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the results to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Checks running at once.
+    #[arg(long, default_value_t = netkit_verify::DEFAULT_CONCURRENCY, value_name = "N")]
+    pub concurrency: usize,
+    /// Probe packets per second, all checks together (0: no limit).
+    #[arg(long, default_value_t = netkit_verify::DEFAULT_RATE, value_name = "PPS")]
+    pub rate: u32,
+    /// How long one probe try waits for an answer (e.g. 1s, 500ms).
+    #[arg(long = "probe-timeout", default_value = "1s", value_name = "DURATION")]
+    pub probe_timeout: String,
+    /// Tries per probe before a target counts as silent.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub tries: u32,
+    /// Stop the whole run after this long; unfinished checks are errors (e.g. 10m).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Leave out these check kinds (comma-separated: reach,isolate,tcp,dns,path,bandwidth,snmp).
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub skip: Vec<String>,
+    /// Run only these check kinds (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub only: Vec<String>,
+    /// Technician's name for the report (overrides the playbook's).
+    #[arg(long, value_name = "NAME")]
+    pub technician: Option<String>,
+    /// Requester's name for the report (overrides the playbook's).
+    #[arg(long, value_name = "NAME")]
+    pub requester: Option<String>,
+}
+
+/// A YAML file is a playbook when it has a top-level `checks:`, `topology:` or `auto:`.
+fn looks_like_playbook(text: &str) -> bool {
+    text.lines()
+        .any(|l| l.starts_with("checks:") || l.starts_with("topology:") || l.starts_with("auto:"))
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let _ = args.rest;
-    bail!("`netkit verify` is not available in this build yet")
+    let args = *args.opts;
+    for k in args.skip.iter().chain(&args.only) {
+        if !playbook::CHECK_KINDS.contains(&k.as_str()) {
+            bail!(
+                "unknown check kind `{k}` in --skip/--only: use {}",
+                playbook::CHECK_KINDS.join(", ")
+            );
+        }
+    }
+    let probe_timeout = playbook::parse_duration(&args.probe_timeout).with_context(|| {
+        format!(
+            "--probe-timeout {} is not a duration: write it like 1s or 500ms",
+            args.probe_timeout
+        )
+    })?;
+    let run_timeout = match &args.timeout {
+        Some(t) => Some(playbook::parse_duration(t).with_context(|| {
+            format!("--timeout {t} is not a duration: write it like 10m or 90s")
+        })?),
+        None => None,
+    };
+    if args.tries == 0 || args.tries > 20 {
+        bail!("--tries {} is out of range: use 1 to 20", args.tries);
+    }
+    if args.concurrency == 0 || args.concurrency > 65_536 {
+        bail!(
+            "--concurrency {} is out of range: use 1 to 65536",
+            args.concurrency
+        );
+    }
+
+    let bytes = common::read_file(&args.input)?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let is_json = text.trim_start().starts_with('{');
+    let (pb, loaded) = if !is_json && looks_like_playbook(&text) {
+        let pb = match playbook::parse(&args.input, &text) {
+            Ok(pb) => pb,
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("{e}");
+                }
+                bail!(
+                    "{} is not a valid playbook ({} problem{} above): fix it and run again",
+                    args.input.display(),
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                );
+            }
+        };
+        if !pb.topology.exists() {
+            bail!(
+                "{}:{}:{}: the topology {} does not exist: `topology:` is relative to the playbook's folder",
+                pb.path.display(),
+                pb.topology_at.line,
+                pb.topology_at.col,
+                pb.topology.display()
+            );
+        }
+        let loaded = common::load(&pb.topology)?;
+        let errors = playbook::validate(&pb, &loaded.plan);
+        if !errors.is_empty() {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            bail!(
+                "{} names things topology {} does not have ({} problem{} above): fix the ids",
+                args.input.display(),
+                pb.topology.display(),
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
+        }
+        (Some(pb), loaded)
+    } else {
+        if !args.auto {
+            bail!(
+                "{} is a topology, not a playbook: add --auto to derive the checks from its plan, or give a playbook",
+                args.input.display()
+            );
+        }
+        (None, common::load(&args.input)?)
+    };
+    let plan = Arc::new(loaded.plan);
+
+    // The checks: the playbook's, plus derived ones.
+    let mut checks: Vec<Check> = pb
+        .as_ref()
+        .map(|p| p.checks.iter().map(|c| c.check.clone()).collect())
+        .unwrap_or_default();
+    if args.auto || pb.as_ref().is_some_and(|p| p.auto) {
+        checks.extend(netkit_verify::auto::derive(&plan));
+    }
+    checks.retain(|c| {
+        !args.skip.iter().any(|k| k == c.kind())
+            && (args.only.is_empty() || args.only.iter().any(|k| k == c.kind()))
+    });
+    if checks.is_empty() {
+        bail!(
+            "there is no check to run for {}: check --skip/--only, or the playbook's checks",
+            args.input.display()
+        );
+    }
+
+    let target = match (args.target, pb.as_ref().map(|p| p.target)) {
+        (Some(TargetArg::Lab), _) => Target::Lab,
+        (Some(TargetArg::Live), _) => Target::Live,
+        (None, Some(t)) => t,
+        (None, None) => Target::Lab,
+    };
+    let lab_name = args
+        .lab
+        .clone()
+        .or_else(|| pb.as_ref().and_then(|p| p.lab.clone()))
+        .unwrap_or_else(|| plan.name.clone());
+
+    let mut ctx = match target {
+        Target::Lab => {
+            check_lab_is_up(&lab_name, &plan, &args.input, pb.as_ref())?;
+            CheckContext::lab(
+                plan.clone(),
+                &lab_name,
+                Arc::new(|lab: &str, node: &str| netkit_lab::namespace_name(lab, node)),
+            )
+        }
+        Target::Live => CheckContext::live(plan.clone()),
+    };
+    ctx.topology = loaded.topology.map(Arc::new);
+    ctx.probe = netkit_probe::ProbeSettings {
+        timeout: probe_timeout,
+        tries: args.tries,
+    };
+    ctx.limiter = Arc::new(netkit_probe::RateLimiter::new(args.rate));
+    ctx.run_deadline = run_timeout.map(|t| Instant::now() + t);
+    ctx.playbook_deadline = pb.as_ref().and_then(|p| p.deadline.clone());
+
+    let info = RunInfo {
+        name: pb
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| format!("auto: {}", plan.name)),
+        technician: args
+            .technician
+            .clone()
+            .or_else(|| pb.as_ref().and_then(|p| p.technician.clone())),
+        requester: args
+            .requester
+            .clone()
+            .or_else(|| pb.as_ref().and_then(|p| p.requester.clone())),
+        deadline: pb.as_ref().and_then(|p| p.deadline.clone()),
+    };
+
+    let total = netkit_verify::total_results(&ctx, &checks);
+    let bar = if common::stderr_is_terminal() {
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} checks, {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Some(bar)
+    } else {
+        None
+    };
+    let counts = Mutex::new((0usize, 0usize, 0usize));
+    let on_result = |r: &CheckResult| {
+        let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
+        match r.verdict {
+            Verdict::Pass => c.0 += 1,
+            Verdict::Fail => c.1 += 1,
+            Verdict::Error => c.2 += 1,
+        }
+        if let Some(b) = &bar {
+            b.inc(1);
+            b.set_message(format!("{} passed, {} failed, {} errors", c.0, c.1, c.2));
+        }
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let results = runtime.block_on(netkit_verify::run(
+        &ctx,
+        &info,
+        &checks,
+        args.concurrency,
+        &on_result,
+    ));
+    // Probe sockets and tasks end with the runtime.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+
+    let text = match args.format {
+        Format::Json => results.to_json(),
+        Format::Junit => junit(&results),
+        Format::Table => {
+            let to_terminal = args.output.is_none() && common::stdout_is_terminal();
+            if to_terminal {
+                table(&results)
+            } else {
+                plain(&results)
+            }
+        }
+    };
+    common::emit(args.output.as_deref(), &text)?;
+    if args.output.is_some() || args.format != Format::Table {
+        eprintln!("{}", summary(&results));
+    }
+    Ok(Outcome::from_ok(results.all_passed()))
+}
+
+/// For a lab target, the lab must be up: its namespaces exist.
+fn check_lab_is_up(
+    lab: &str,
+    plan: &netkit_plan::Plan,
+    input: &Path,
+    pb: Option<&Playbook>,
+) -> Result<()> {
+    let topo = pb
+        .map(|p| p.topology.display().to_string())
+        .unwrap_or_else(|| input.display().to_string());
+    let probes: Vec<String> = plan
+        .segments()
+        .map(|s| s.id.clone())
+        .chain(plan.routers().map(|d| d.id.clone()))
+        .collect();
+    let up = probes
+        .iter()
+        .filter(|n| netkit_netns::exists(&netkit_lab::namespace_name(lab, n)))
+        .count();
+    if up == 0 {
+        bail!(
+            "lab {lab} is not up (no namespace {} found): run `netkit lab up {topo} --name {lab}` first, or pass --lab NAME",
+            netkit_lab::namespace_name(lab, probes.first().map(String::as_str).unwrap_or("NODE"))
+        );
+    }
+    // Entering a namespace needs CAP_SYS_ADMIN: find out now, once, rather than
+    // in every check.
+    let probe_ns = probes
+        .iter()
+        .map(|n| netkit_lab::namespace_name(lab, n))
+        .find(|ns| netkit_netns::exists(ns));
+    if let Some(ns) = probe_ns
+        && let Err(e @ netkit_netns::Error::Enter { .. }) = netkit_netns::run_in(Some(&ns), || ())
+    {
+        bail!("{e}: run netkit verify with sudo");
+    }
+    Ok(())
+}
+
+fn short_measured(r: &CheckResult) -> String {
+    let m = &r.measured;
+    let f = |k: &str| m.get(k).and_then(|v| v.as_f64());
+    match r.check.as_str() {
+        "reach" | "isolate" => {
+            let sent = m.get("sent").and_then(|v| v.as_u64()).unwrap_or(0);
+            let recv = m.get("received").and_then(|v| v.as_u64()).unwrap_or(0);
+            match f("rtt_ms") {
+                Some(rtt) => format!("{recv}/{sent} replies, {rtt} ms"),
+                None if sent > 0 => format!("{recv}/{sent} replies"),
+                None => String::new(),
+            }
+        }
+        "tcp" => match (m.get("outcome").and_then(|v| v.as_str()), f("latency_ms")) {
+            (Some(o), Some(l)) => format!("{o}, {l} ms"),
+            (Some(o), None) => o.to_string(),
+            _ => String::new(),
+        },
+        "dns" => m
+            .get("addresses")
+            .and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default(),
+        "path" => m
+            .get("devices")
+            .and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            })
+            .unwrap_or_default(),
+        "bandwidth" => f("bps")
+            .map(|b| format!("{:.1} Mbit/s", b / 1e6))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn summary(results: &Results) -> String {
+    format!(
+        "{} checks: {} passed, {} failed, {} could not run",
+        results.results.len(),
+        results.count(Verdict::Pass),
+        results.count(Verdict::Fail),
+        results.count(Verdict::Error)
+    )
+}
+
+fn table(results: &Results) -> String {
+    let mut t = Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "verdict", "check", "from", "to", "target", "measured", "reason",
+        ]);
+    for r in &results.results {
+        t.add_row(vec![
+            r.verdict.as_str().to_uppercase(),
+            r.check.clone(),
+            r.from.clone().unwrap_or_default(),
+            r.to.clone().unwrap_or_default(),
+            r.target.clone().unwrap_or_default(),
+            short_measured(r),
+            r.reason.clone().unwrap_or_default(),
+        ]);
+    }
+    format!("{t}\n{}\n", summary(results))
+}
+
+/// One line per result, tab-free and stable: for pipes, grep and logs.
+fn plain(results: &Results) -> String {
+    let mut out = String::new();
+    for r in &results.results {
+        let mut line = format!(
+            "{} {} {} -> {}",
+            r.verdict.as_str().to_uppercase(),
+            r.check,
+            r.from.as_deref().unwrap_or("-"),
+            r.to.as_deref().unwrap_or("-")
+        );
+        if let Some(t) = &r.target {
+            line.push_str(&format!(" ({t})"));
+        }
+        let m = short_measured(r);
+        if !m.is_empty() {
+            line.push_str(&format!(": {m}"));
+        }
+        if let Some(reason) = &r.reason {
+            line.push_str(&format!(": {reason}"));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str(&summary(results));
+    out.push('\n');
+    out
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn seconds_between(a: &str, b: &str) -> f64 {
+    match (
+        chrono::DateTime::parse_from_rfc3339(a),
+        chrono::DateTime::parse_from_rfc3339(b),
+    ) {
+        (Ok(a), Ok(b)) => ((b - a).num_milliseconds().max(0) as f64) / 1000.0,
+        _ => 0.0,
+    }
+}
+
+/// JUnit XML, as CI systems read it: one test case per result.
+fn junit(results: &Results) -> String {
+    let failures = results.count(Verdict::Fail);
+    let errors = results.count(Verdict::Error);
+    let total = results.results.len();
+    let time = seconds_between(&results.started, &results.finished);
+    let name = xml_escape(&results.playbook);
+    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    o.push_str(&format!(
+        "<testsuites name=\"netkit verify\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time:.3}\">\n"
+    ));
+    o.push_str(&format!(
+        "  <testsuite name=\"{name}\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" timestamp=\"{}\" time=\"{time:.3}\">\n",
+        xml_escape(&results.started)
+    ));
+    o.push_str(&format!(
+        "    <properties>\n      <property name=\"target\" value=\"{}\"/>\n",
+        xml_escape(&results.target)
+    ));
+    if let Some(l) = &results.lab {
+        o.push_str(&format!(
+            "      <property name=\"lab\" value=\"{}\"/>\n",
+            xml_escape(l)
+        ));
+    }
+    o.push_str("    </properties>\n");
+    for r in &results.results {
+        let case = format!(
+            "{} -> {}{}",
+            r.from.as_deref().unwrap_or("-"),
+            r.to.as_deref().unwrap_or("-"),
+            r.target
+                .as_deref()
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default()
+        );
+        let t = seconds_between(&r.start, &r.end);
+        o.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{t:.3}\"",
+            xml_escape(&r.check),
+            xml_escape(&case)
+        ));
+        let reason = xml_escape(r.reason.as_deref().unwrap_or(""));
+        match r.verdict {
+            Verdict::Pass => o.push_str("/>\n"),
+            Verdict::Fail => o.push_str(&format!(
+                ">\n      <failure message=\"{reason}\" type=\"fail\">{}</failure>\n    </testcase>\n",
+                xml_escape(&r.measured.to_string())
+            )),
+            Verdict::Error => o.push_str(&format!(
+                ">\n      <error message=\"{reason}\" type=\"error\"/>\n    </testcase>\n"
+            )),
+        }
+    }
+    o.push_str("  </testsuite>\n</testsuites>\n");
+    o
 }

@@ -4,15 +4,18 @@
 //! Changes to [`CheckContext`] are additive only: the bandwidth and SNMP check
 //! modules are written by other engineers against it.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use netkit_model::Topology;
 use netkit_plan::Plan;
+use netkit_probe::icmp::IcmpClient;
 use netkit_probe::{ProbeSettings, RateLimiter};
 use netkit_results::{CheckResult, Verdict};
 use serde_json::Value;
+use tokio::sync::OnceCell;
 
 use crate::playbook::Target;
 
@@ -42,10 +45,16 @@ pub struct CheckContext {
     pub playbook_deadline: Option<String>,
     namespace_fn: NamespaceFn,
     local_addrs: Arc<Vec<IpAddr>>,
+    icmp_clients: Arc<Mutex<HashMap<(Source, bool), IcmpCell>>>,
+    controls: Arc<Mutex<HashMap<String, ControlCell>>>,
+    owners: Arc<HashMap<IpAddr, String>>,
 }
 
+type IcmpCell = Arc<OnceCell<Result<Arc<IcmpClient>, String>>>;
+type ControlCell = Arc<OnceCell<Result<String, String>>>;
+
 /// Where a check's packets leave from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     /// Inside this network namespace (lab target).
     Namespace(String),
@@ -67,7 +76,6 @@ impl CheckContext {
     /// A context for the lab `lab`, finding namespaces with `namespace_fn`.
     pub fn lab(plan: Arc<Plan>, lab: &str, namespace_fn: NamespaceFn) -> CheckContext {
         CheckContext {
-            plan,
             topology: None,
             target: Target::Lab,
             lab: Some(lab.to_string()),
@@ -77,13 +85,16 @@ impl CheckContext {
             playbook_deadline: None,
             namespace_fn,
             local_addrs: Arc::new(Vec::new()),
+            icmp_clients: Arc::default(),
+            controls: Arc::default(),
+            owners: Arc::new(crate::resolve::address_owners(&plan)),
+            plan,
         }
     }
 
     /// A context for the live network, from this machine.
     pub fn live(plan: Arc<Plan>) -> CheckContext {
         CheckContext {
-            plan,
             topology: None,
             target: Target::Live,
             lab: None,
@@ -93,6 +104,10 @@ impl CheckContext {
             playbook_deadline: None,
             namespace_fn: Arc::new(|lab, node| format!("{lab}.{node}")),
             local_addrs: Arc::new(local_addresses()),
+            icmp_clients: Arc::default(),
+            controls: Arc::default(),
+            owners: Arc::new(crate::resolve::address_owners(&plan)),
+            plan,
         }
     }
 
@@ -189,6 +204,51 @@ impl CheckContext {
             Some(d) => wanted.min(d.saturating_duration_since(Instant::now())),
             None => wanted,
         }
+    }
+
+    /// The shared ICMP socket of `source` for IPv4 or IPv6, opened on first use and
+    /// kept for the run (one socket per source and family, whatever the number of
+    /// targets).
+    ///
+    /// # Errors
+    /// The socket cannot be opened there (one sentence).
+    pub async fn icmp(&self, source: &Source, v6: bool) -> Result<Arc<IcmpClient>, String> {
+        let cell = {
+            let mut map = self.icmp_clients.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry((source.clone(), v6)).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            IcmpClient::open(source.netns(), v6)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .clone()
+    }
+
+    /// Who holds a planned address (`10.255.0.1` -> `lyon.r1`), for messages.
+    pub fn owner_of(&self, a: IpAddr) -> Option<&str> {
+        self.owners.get(&a).map(String::as_str)
+    }
+
+    /// `10.255.0.1 (lyon.r1)`.
+    pub fn describe(&self, a: IpAddr) -> String {
+        crate::resolve::describe_address(&self.owners, a)
+    }
+
+    /// The positive control of `node`, run once per run and shared: proof that
+    /// probes from `node` work at all (its gateway answers ping, or else the
+    /// internet, or else the DNS server answers). `Ok(what answered)`;
+    /// `Err(reason)` when nothing did, so that silence cannot be read as isolation.
+    pub async fn positive_control(&self, node: &str) -> Result<String, String> {
+        let cell = {
+            let mut map = self.controls.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(node.to_string()).or_default().clone()
+        };
+        cell.get_or_init(|| crate::checks::control::run(self, node))
+            .await
+            .clone()
     }
 
     /// Start a result for check `check` (`reach`, `bandwidth`...): fills `site`

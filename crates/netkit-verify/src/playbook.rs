@@ -714,3 +714,123 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
         checks,
     })
 }
+
+/// Check every id of `pb` against the plan: sources, targets, `via` devices,
+/// DNS servers, SNMP devices. Every problem at once, located.
+pub fn validate(pb: &Playbook, plan: &netkit_plan::Plan) -> Vec<PlaybookError> {
+    use crate::resolve::{NodeRef, classify, known_ids_hint};
+    let mut errors = Vec::new();
+    for c in &pb.checks {
+        let loc = |field: &str| {
+            c.fields
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map(|(_, l)| *l)
+                .unwrap_or(c.at)
+        };
+        let mut bad = |field: &str, id: &str, what: &str| {
+            errors.push(PlaybookError {
+                path: pb.path.clone(),
+                at: Some(loc(field)),
+                message: format!(
+                    "{} check: `{field}: {id}` is not {what} of topology {}",
+                    c.check.kind(),
+                    plan.name
+                ),
+                hint: Some(known_ids_hint(
+                    plan,
+                    if field == "from" { "source" } else { "target" },
+                )),
+            });
+        };
+        let source_ok = |id: &str| {
+            matches!(
+                classify(plan, id),
+                Some(
+                    NodeRef::Segment(_)
+                        | NodeRef::NamedHost(_)
+                        | NodeRef::Device(_)
+                        | NodeRef::Site(_)
+                )
+            )
+        };
+        let target_ok = |id: &str| classify(plan, id).is_some();
+        match &c.check {
+            Check::Reach(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a segment, named host, device or site");
+                }
+                for t in r.to.iter().filter(|t| !target_ok(t)) {
+                    bad("to", t, "a segment, named host, device, site or address");
+                }
+            }
+            Check::Isolate(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a segment, named host, device or site");
+                }
+                for t in r.to.iter().filter(|t| !target_ok(t)) {
+                    bad("to", t, "a segment, named host, device, site or address");
+                }
+            }
+            Check::Tcp(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a segment, named host, device or site");
+                }
+                for t in r.to.iter().filter(|t| !target_ok(t)) {
+                    bad("to", t, "a named host, device, segment or address");
+                }
+            }
+            Check::Dns(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a segment, named host, device or site");
+                }
+                match &r.server {
+                    Some(s) if !target_ok(s) => bad("server", s, "a named host or address"),
+                    None if plan.dns.is_none() => errors.push(PlaybookError {
+                        path: pb.path.clone(),
+                        at: Some(c.at),
+                        message: format!(
+                            "dns check: topology {} has no `dns` server and the check names none",
+                            plan.name
+                        ),
+                        hint: Some(
+                            "add `server: SITE.SEGMENT.HOST` (or an address) to the check".into(),
+                        ),
+                    }),
+                    _ => {}
+                }
+            }
+            Check::Path(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a segment, named host, device or site");
+                }
+                if !target_ok(&r.to) {
+                    bad(
+                        "to",
+                        &r.to,
+                        "a segment, named host, device, site or address",
+                    );
+                }
+                for v in r.via.iter().flatten() {
+                    if plan.device(v).is_none() {
+                        bad("via", v, "a device");
+                    }
+                }
+            }
+            Check::Bandwidth(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a device, segment or named host");
+                }
+                if !target_ok(&r.to) {
+                    bad("to", &r.to, "a device, segment or named host");
+                }
+            }
+            Check::Snmp(r) => {
+                if plan.device(&r.device).is_none() {
+                    bad("device", &r.device, "a device");
+                }
+            }
+        }
+    }
+    errors
+}

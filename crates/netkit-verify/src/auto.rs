@@ -1,0 +1,145 @@
+//! The checks a technician would write, derived from the plan (`--auto`,
+//! `auto: true`): reachability and isolation between segments (respecting the
+//! plan's filters), every named service, every DNS name, the planned paths between
+//! sites, and the bandwidth and SNMP hooks of their modules.
+
+use std::net::IpAddr;
+
+use netkit_model::Proto;
+use netkit_plan::{Plan, SegmentPlan};
+
+use crate::checks::{bandwidth, snmp};
+use crate::playbook::{Check, DnsCheck, IsolateCheck, PathCheck, ReachCheck, TcpCheck};
+use crate::resolve;
+
+/// Every derived check, in a stable order: reach/isolate per source segment, then
+/// services, DNS, paths, bandwidth, SNMP.
+pub fn derive(plan: &Plan) -> Vec<Check> {
+    let mut out = Vec::new();
+    let segments: Vec<&SegmentPlan> = plan.segments().collect();
+    for s in &segments {
+        let mut reach: Vec<String> = Vec::new();
+        let mut isolate: Vec<String> = Vec::new();
+        for t in segments.iter().filter(|t| t.id != s.id) {
+            if !s.isolated && t.isolated {
+                // Isolation restricts what the isolated segment opens, not what
+                // others open toward it; the brief asks for non-isolated targets.
+                continue;
+            }
+            let mut ends: Vec<(String, IpAddr)> = vec![(t.id.clone(), IpAddr::V4(t.gateway))];
+            ends.extend(
+                t.named
+                    .iter()
+                    .map(|n| (n.id.clone(), IpAddr::V4(n.address))),
+            );
+            for (id, addr) in ends {
+                if !s.isolated && resolve::allowed(plan, &s.id, addr, None, None) {
+                    reach.push(id);
+                } else {
+                    isolate.push(id);
+                }
+            }
+        }
+        if let Some(i) = &plan.internet
+            && resolve::allowed(plan, &s.id, IpAddr::V4(i.upstream_address), None, None)
+        {
+            reach.push("internet".into());
+        }
+        if !reach.is_empty() {
+            out.push(Check::Reach(ReachCheck {
+                from: s.id.clone(),
+                to: reach,
+            }));
+        }
+        if !isolate.is_empty() {
+            out.push(Check::Isolate(IsolateCheck {
+                from: s.id.clone(),
+                to: isolate,
+            }));
+        }
+    }
+
+    // Every named TCP service answers, from a segment allowed to open it
+    // (another site's first, to exercise the WAN).
+    for t in &segments {
+        for n in &t.named {
+            for svc in n.services.iter().filter(|s| s.proto == Proto::Tcp) {
+                let addr = IpAddr::V4(n.address);
+                if let Some(src) = pick_source(plan, &segments, &t.site, &t.id, |s| {
+                    resolve::allowed(plan, s, addr, Some(Proto::Tcp), Some(svc.port))
+                }) {
+                    out.push(Check::Tcp(TcpCheck {
+                        from: src,
+                        to: vec![n.id.clone()],
+                        port: svc.port,
+                    }));
+                }
+            }
+        }
+    }
+
+    // Every planned DNS name resolves to its planned address.
+    if let Some(d) = &plan.dns {
+        let server = IpAddr::V4(d.server_address);
+        let (server_site, server_seg) = plan
+            .named_host(&d.server)
+            .map(|(s, _)| (s.site.clone(), s.id.clone()))
+            .unwrap_or_default();
+        if let Some(src) = pick_source(plan, &segments, &server_site, &server_seg, |s| {
+            resolve::allowed(plan, s, server, Some(Proto::Udp), Some(53))
+        }) {
+            for r in &d.records {
+                out.push(Check::Dns(DnsCheck {
+                    from: src.clone(),
+                    name: r.name.trim_end_matches('.').to_string(),
+                    expect: Some(r.address),
+                    server: None,
+                }));
+            }
+        }
+    }
+
+    // Paths follow the planned least-cost route, from each segment to each other site.
+    for s in segments.iter().filter(|s| !s.isolated) {
+        for site in plan.sites.iter().filter(|x| x.name != s.site) {
+            let Some(target) = resolve::site_target(plan, &s.id, &site.name) else {
+                continue;
+            };
+            if !resolve::allowed(plan, &s.id, target.address, None, None) {
+                continue;
+            }
+            out.push(Check::Path(PathCheck {
+                from: s.id.clone(),
+                to: site.name.clone(),
+                via: None,
+            }));
+        }
+    }
+
+    out.extend(bandwidth::auto(plan));
+    out.extend(snmp::auto(plan));
+    out
+}
+
+/// A source segment for a check toward something in `site`/`segment`: first a
+/// non-isolated segment of another site, then of the same site, then the segment
+/// itself; the first that `ok` accepts.
+fn pick_source(
+    plan: &Plan,
+    segments: &[&SegmentPlan],
+    site: &str,
+    segment: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let _ = plan;
+    let other_site = segments.iter().filter(|s| !s.isolated && s.site != site);
+    let same_site = segments
+        .iter()
+        .filter(|s| !s.isolated && s.site == site && s.id != segment);
+    let itself = segments.iter().filter(|s| s.id == segment);
+    other_site
+        .chain(same_site)
+        .chain(itself)
+        .find(|s| ok(&s.id))
+        .map(|s| s.id.clone())
+}

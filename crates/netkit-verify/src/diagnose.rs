@@ -1,0 +1,215 @@
+//! Why a probe got no answer, in one sentence, using the plan (the planned path,
+//! the filters) and, on a lab target, what the lab's kernel says (routes and link
+//! states of the router where the path stops, read with `ip -n NS`).
+
+use std::net::IpAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use netkit_probe::ProbeSettings;
+use netkit_probe::trace::{self, HopKind, PathFigure};
+
+use crate::context::{CheckContext, Source};
+use crate::playbook::Target;
+use crate::resolve;
+
+/// Hops a path probe tries at most.
+pub const MAX_HOPS: u8 = 16;
+
+/// The sentence after "no reply from X after N tries": where the path stops and
+/// why, e.g. "; in the plan the path is lyon.r1 -> hq.r1; the last hop that
+/// answered was 10.255.0.1 (lyon.r1); lyon.r1's eth1 toward hq.r1 is down in the lab".
+pub async fn why_silent(ctx: &CheckContext, from: &str, source: &Source, dst: IpAddr) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let planned = resolve::planned_paths(&ctx.plan, from, dst);
+    if let Some(p) = planned.first() {
+        parts.push(format!("in the plan the path is {}", p.join(" -> ")));
+    }
+    if let Some(rule) = resolve::deciding_rule(&ctx.plan, from, dst, None, None)
+        && rule.action == netkit_plan::FilterAction::Drop
+    {
+        parts.push(format!("the plan filters it ({})", rule.comment));
+    }
+    let settings = ProbeSettings {
+        timeout: ctx.budget(Duration::from_millis(800)),
+        tries: 2,
+    };
+    let fig = match trace::trace(source.netns(), dst, MAX_HOPS, settings, &ctx.limiter).await {
+        Ok(f) => f,
+        Err(e) => {
+            parts.push(format!("the path probe could not run ({e})"));
+            return parts.join("; ");
+        }
+    };
+    parts.extend(describe_stop(ctx, &fig));
+    if ctx.target == Target::Lab
+        && let Some(extra) = lab_reason(ctx, from, &fig, planned.first(), dst).await
+    {
+        parts.push(extra);
+    }
+    parts.join("; ")
+}
+
+/// What a path probe that did not reach its target shows.
+pub fn describe_stop(ctx: &CheckContext, fig: &PathFigure) -> Vec<String> {
+    let mut parts = Vec::new();
+    if let Some(e) = &fig.error {
+        parts.push(format!("the source could not send: {e}"));
+        return parts;
+    }
+    if let Some(h) = fig
+        .hops
+        .iter()
+        .find(|h| h.kind == Some(HopKind::Unreachable))
+    {
+        let who = h
+            .address
+            .map(|a| ctx.describe(a))
+            .unwrap_or_else(|| "a router".into());
+        parts.push(format!(
+            "{who} answered {}",
+            h.detail.as_deref().unwrap_or("destination unreachable")
+        ));
+        return parts;
+    }
+    if fig.reached {
+        parts.push(
+            "a path probe does reach it, so echo requests or replies are dropped on the way".into(),
+        );
+        return parts;
+    }
+    match fig.last_answer() {
+        Some(h) => parts.push(format!(
+            "the last hop that answered was {}",
+            h.address.map(|a| ctx.describe(a)).unwrap_or_default()
+        )),
+        None => parts.push("no hop answered, not even the first router".into()),
+    }
+    parts
+}
+
+/// On a lab target: look at the router where the planned path stops answering.
+async fn lab_reason(
+    ctx: &CheckContext,
+    from: &str,
+    fig: &PathFigure,
+    planned: Option<&Vec<String>>,
+    dst: IpAddr,
+) -> Option<String> {
+    let planned = planned?;
+    let answered: Vec<&str> = fig
+        .answered()
+        .filter_map(|h| h.address.and_then(|a| ctx.owner_of(a)))
+        .collect();
+    // The last planned device that answered (or the source's gateway when none
+    // did): the place to look.
+    let idx = planned
+        .iter()
+        .rposition(|d| answered.contains(&d.as_str()))
+        .unwrap_or(0);
+    let device = &planned[idx];
+    let next = planned.get(idx + 1);
+    let ns = ctx.namespace(device)?;
+    if !netkit_netns::exists(&ns) {
+        return Some(format!("{device}'s namespace {ns} is missing in the lab"));
+    }
+    let _ = from;
+    match route_get(&ns, dst).await {
+        RouteAnswer::NoRoute(msg) => Some(format!(
+            "{device} has no route toward {dst} in the lab ({msg})"
+        )),
+        RouteAnswer::Via { dev, gateway } => {
+            let state = link_state(&ns, &dev).await;
+            let toward = next.map(|n| format!(" toward {n}")).unwrap_or_default();
+            match state.as_deref() {
+                Some("UP") | Some("UNKNOWN") | None => {
+                    let via = gateway
+                        .map(|g| format!(" via {}", ctx.describe(g)))
+                        .unwrap_or_default();
+                    if answered.contains(&device.as_str()) || idx == 0 {
+                        Some(format!(
+                            "{device} routes it out of {dev}{via}{toward}, and nothing answers beyond"
+                        ))
+                    } else {
+                        None
+                    }
+                }
+                Some(s) => Some(format!(
+                    "{device}'s interface {dev}{toward} is down in the lab (state {s})"
+                )),
+            }
+        }
+        RouteAnswer::Unknown => None,
+    }
+}
+
+enum RouteAnswer {
+    NoRoute(String),
+    Via {
+        dev: String,
+        gateway: Option<IpAddr>,
+    },
+    Unknown,
+}
+
+async fn ip_json(args: &[&str]) -> Result<serde_json::Value, String> {
+    let out = tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio::process::Command::new("ip")
+            .args(args)
+            .stdin(Stdio::null())
+            .output(),
+    )
+    .await
+    .map_err(|_| "ip timed out".to_string())?
+    .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(msg.trim_start_matches("RTNETLINK answers: ").to_string());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+}
+
+async fn route_get(ns: &str, dst: IpAddr) -> RouteAnswer {
+    let d = dst.to_string();
+    match ip_json(&["-n", ns, "-j", "route", "get", &d]).await {
+        Err(msg) if !msg.is_empty() => RouteAnswer::NoRoute(msg.to_lowercase()),
+        Err(_) => RouteAnswer::Unknown,
+        Ok(v) => {
+            let r = &v[0];
+            if let Some(kind @ ("unreachable" | "blackhole" | "prohibit")) =
+                r.get("type").and_then(|t| t.as_str())
+            {
+                return RouteAnswer::NoRoute(format!("{kind} route"));
+            }
+            match r.get("dev").and_then(|d| d.as_str()) {
+                Some(dev) => RouteAnswer::Via {
+                    dev: dev.to_string(),
+                    gateway: r
+                        .get("gateway")
+                        .and_then(|g| g.as_str())
+                        .and_then(|g| g.parse().ok()),
+                },
+                None => RouteAnswer::Unknown,
+            }
+        }
+    }
+}
+
+async fn link_state(ns: &str, dev: &str) -> Option<String> {
+    let v = ip_json(&["-n", ns, "-j", "link", "show", "dev", dev])
+        .await
+        .ok()?;
+    let l = &v[0];
+    let flags: Vec<&str> = l
+        .get("flags")
+        .and_then(|f| f.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    if !flags.contains(&"UP") {
+        return Some("DOWN".into());
+    }
+    l.get("operstate")
+        .and_then(|s| s.as_str())
+        .map(str::to_owned)
+}
