@@ -1,0 +1,603 @@
+//! Compare what a device reports over SNMP with what the plan says, and say each
+//! difference in one line a technician can act on.
+//!
+//! Rules worth knowing:
+//! - Interfaces are matched by name (ifName, else ifDescr).
+//! - A route that vanished because its interface is down or missing, or because
+//!   the interface lost its address, is not reported on its own line: the
+//!   interface/address line says how many planned routes went with it. One root
+//!   cause, one line.
+//! - Connected routes that follow from an address the agent reports are never
+//!   "not in the plan": the address itself is what `addresses-match-plan` checks.
+//! - Kernel housekeeping is ignored: loopback, link-local and multicast routes,
+//!   IPv6 host routes of the device's own addresses.
+//! - Equal-cost paths: an agent may show only one of several planned next hops
+//!   (Linux' `/proc/net/route`, which net-snmp reads, lists the first path of a
+//!   multipath route), so a route passes when every next hop it has is planned.
+//! - Speed is compared only when the agent reports a speed (ifHighSpeed or
+//!   ifSpeed > 0). veth reports 10 Gb/s, which never falls below a declared
+//!   bandwidth; interfaces that report 0 (unknown) are not compared.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use netkit_plan::{DevicePlan, InterfacePlan, Plan, RouteKind};
+use serde::Serialize;
+
+use crate::device::{DeviceState, Interface};
+
+/// What a `snmp` check verifies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expectation {
+    InterfacesUp,
+    AddressesMatchPlan,
+    RoutesMatchPlan,
+}
+
+impl Expectation {
+    pub const ALL: [Expectation; 3] = [
+        Expectation::InterfacesUp,
+        Expectation::AddressesMatchPlan,
+        Expectation::RoutesMatchPlan,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expectation::InterfacesUp => "interfaces-up",
+            Expectation::AddressesMatchPlan => "addresses-match-plan",
+            Expectation::RoutesMatchPlan => "routes-match-plan",
+        }
+    }
+
+    /// `interfaces-up`, `addresses-match-plan`, `routes-match-plan`.
+    pub fn parse(s: &str) -> Option<Expectation> {
+        Expectation::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s.trim())
+    }
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of a difference, most important first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DifferenceKind {
+    InterfaceMissing,
+    InterfaceAdminDown,
+    InterfaceOperDown,
+    AddressMissing,
+    AddressDifferent,
+    AddressElsewhere,
+    PrefixLength,
+    RouteMissing,
+    RouteNextHop,
+    RouteExtra,
+    SpeedBelowBandwidth,
+}
+
+/// One difference between the device and the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub expectation: Expectation,
+    pub kind: DifferenceKind,
+    /// Interface name or prefix the line is about.
+    pub subject: String,
+    /// One sentence for a technician: what is wrong and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Every difference found on one device, most important first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DriftReport {
+    pub device: String,
+    pub expectations: Vec<Expectation>,
+    pub differences: Vec<Difference>,
+    /// How many planned interfaces, addresses and routes were compared.
+    pub checked_interfaces: usize,
+    pub checked_addresses: usize,
+    pub checked_routes: usize,
+}
+
+impl DriftReport {
+    pub fn is_clean(&self) -> bool {
+        self.differences.is_empty()
+    }
+
+    /// The first (most important) difference and how many there are, in one
+    /// sentence; `None` when clean.
+    pub fn summary(&self) -> Option<String> {
+        let first = self.differences.first()?;
+        let n = self.differences.len();
+        Some(if n == 1 {
+            format!("{}: {}", self.device, first.message)
+        } else {
+            format!(
+                "{}: {} (and {} other difference{})",
+                self.device,
+                first.message,
+                n - 1,
+                if n == 2 { "" } else { "s" }
+            )
+        })
+    }
+
+    /// Differences for one expectation.
+    pub fn for_expectation(&self, e: Expectation) -> impl Iterator<Item = &Difference> {
+        self.differences.iter().filter(move |d| d.expectation == e)
+    }
+}
+
+/// Why drift could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DriftError {
+    #[error("device {0} is not in the plan: use a device id such as hq.r1 (see `netkit plan`)")]
+    UnknownDevice(String),
+}
+
+fn is_ignored_route(dest: &IpNet) -> bool {
+    match dest {
+        IpNet::V4(n) => {
+            let a = n.addr();
+            a.is_loopback()
+                || a.is_link_local()
+                || a.is_multicast()
+                || n.prefix_len() >= 4 && a.octets()[0] >= 240
+        }
+        IpNet::V6(n) => {
+            let a = n.addr();
+            let seg0 = a.segments()[0];
+            a.is_loopback() || (seg0 & 0xffc0) == 0xfe80 || (seg0 & 0xff00) == 0xff00
+        }
+    }
+}
+
+fn is_ignored_address(a: &IpAddr) -> bool {
+    match a {
+        IpAddr::V4(a) => a.is_loopback() || a.is_link_local(),
+        IpAddr::V6(a) => a.is_loopback() || (a.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
+
+fn role(dev: &DevicePlan, i: &InterfacePlan) -> String {
+    let _ = dev;
+    if let Some(peer) = &i.peer {
+        format!("link to {peer}")
+    } else if let Some(seg) = &i.segment {
+        format!("gateway of {seg}")
+    } else if let Some(l) = i.link {
+        format!("link {l}")
+    } else {
+        "planned".into()
+    }
+}
+
+fn mbps(bps: u64) -> String {
+    if bps >= 1_000_000_000 && bps.is_multiple_of(1_000_000_000) {
+        format!("{} Gb/s", bps / 1_000_000_000)
+    } else if bps >= 1_000_000 {
+        format!("{} Mb/s", bps / 1_000_000)
+    } else {
+        format!("{} kb/s", bps / 1000)
+    }
+}
+
+/// Compare `state` (what device `device` reports) with the plan.
+///
+/// # Errors
+/// The device is not in the plan.
+pub fn compare(
+    plan: &Plan,
+    device: &str,
+    state: &DeviceState,
+    expectations: &[Expectation],
+) -> Result<DriftReport, DriftError> {
+    let dev = plan
+        .device(device)
+        .ok_or_else(|| DriftError::UnknownDevice(device.to_string()))?;
+    let want: BTreeSet<Expectation> = if expectations.is_empty() {
+        Expectation::ALL.into_iter().collect()
+    } else {
+        expectations.iter().copied().collect()
+    };
+    let mut diffs: Vec<Difference> = Vec::new();
+    // Interface name -> index in `diffs` of its root-cause line, and how many
+    // planned routes went missing with it.
+    let mut root_cause: BTreeMap<String, usize> = BTreeMap::new();
+    let mut consequences: BTreeMap<usize, usize> = BTreeMap::new();
+
+    // Interfaces.
+    let mut unusable: BTreeSet<String> = BTreeSet::new();
+    for pi in &dev.interfaces {
+        let found = state.interface_named(&pi.name);
+        let (kind, message) = match found {
+            None => (
+                DifferenceKind::InterfaceMissing,
+                format!(
+                    "interface {} ({}) does not exist on the device: create it or fix its name",
+                    pi.name,
+                    role(dev, pi)
+                ),
+            ),
+            Some(i) if !i.admin_up() => (
+                DifferenceKind::InterfaceAdminDown,
+                format!(
+                    "interface {} ({}) is administratively down: bring it up (`ip link set {} up` or `no shutdown`)",
+                    pi.name,
+                    role(dev, pi),
+                    pi.name
+                ),
+            ),
+            Some(i) if !i.oper_up() => (
+                DifferenceKind::InterfaceOperDown,
+                format!(
+                    "interface {} ({}) is enabled but down (oper status {}): check the cable, the port and the other end{}",
+                    pi.name,
+                    role(dev, pi),
+                    i.oper,
+                    pi.peer
+                        .as_ref()
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default()
+                ),
+            ),
+            Some(i) => {
+                if want.contains(&Expectation::InterfacesUp) {
+                    speed_check(pi, i, &mut diffs);
+                }
+                continue;
+            }
+        };
+        unusable.insert(pi.name.clone());
+        if want.contains(&Expectation::InterfacesUp) {
+            root_cause.insert(pi.name.clone(), diffs.len());
+            diffs.push(Difference {
+                expectation: Expectation::InterfacesUp,
+                kind,
+                subject: pi.name.clone(),
+                message,
+            });
+        }
+    }
+
+    // Addresses.
+    let mut checked_addresses = 0;
+    let mut address_missing_on: BTreeSet<String> = BTreeSet::new();
+    let mut planned: Vec<(IpNet, Option<&InterfacePlan>)> = Vec::new();
+    for pi in &dev.interfaces {
+        planned.push((IpNet::V4(pi.address), Some(pi)));
+        if let Some(a6) = pi.address6 {
+            planned.push((IpNet::V6(a6), Some(pi)));
+        }
+    }
+    if let Some(lo) = dev.loopback {
+        planned.push((IpNet::V4(lo), None));
+    }
+    if let Some(lo6) = dev.loopback6 {
+        planned.push((IpNet::V6(lo6), None));
+    }
+    if want.contains(&Expectation::AddressesMatchPlan) {
+        for (net, pi) in &planned {
+            checked_addresses += 1;
+            let addr = net.addr();
+            let iface_name = pi.map(|p| p.name.as_str());
+            // A missing interface was already reported: its addresses went with it.
+            if let Some(name) = iface_name
+                && state.interface_named(name).is_none()
+                && want.contains(&Expectation::InterfacesUp)
+            {
+                continue;
+            }
+            let found: Vec<_> = state
+                .addresses
+                .iter()
+                .filter(|a| a.address == addr)
+                .collect();
+            let what = match iface_name {
+                Some(n) => format!("on {n}"),
+                None => "(loopback)".into(),
+            };
+            if found.is_empty() {
+                let others: Vec<String> = match iface_name {
+                    Some(n) => state
+                        .addresses
+                        .iter()
+                        .filter(|a| a.interface.as_deref() == Some(n))
+                        .filter(|a| {
+                            a.address.is_ipv4() == addr.is_ipv4() && !is_ignored_address(&a.address)
+                        })
+                        .map(|a| match a.prefix_len {
+                            Some(l) => format!("{}/{l}", a.address),
+                            None => a.address.to_string(),
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let (kind, message) = if others.is_empty() {
+                    let fix = match iface_name {
+                        Some(n) => format!("add it (`ip addr add {net} dev {n}`)"),
+                        None => format!("add it to the loopback (`ip addr add {net} dev lo`)"),
+                    };
+                    (
+                        DifferenceKind::AddressMissing,
+                        format!("address {net} is missing {what}: {fix}"),
+                    )
+                } else {
+                    (
+                        DifferenceKind::AddressDifferent,
+                        format!(
+                            "interface {} has {} instead of the planned {net}: fix the address",
+                            iface_name.unwrap_or("?"),
+                            others.join(", ")
+                        ),
+                    )
+                };
+                if let Some(n) = iface_name {
+                    address_missing_on.insert(n.to_string());
+                    root_cause.entry(n.to_string()).or_insert(diffs.len());
+                }
+                diffs.push(Difference {
+                    expectation: Expectation::AddressesMatchPlan,
+                    kind,
+                    subject: net.to_string(),
+                    message,
+                });
+                continue;
+            }
+            if let Some(n) = iface_name
+                && !found.iter().any(|a| a.interface.as_deref() == Some(n))
+            {
+                let on: Vec<String> = found
+                    .iter()
+                    .map(|a| {
+                        a.interface
+                            .clone()
+                            .unwrap_or_else(|| format!("ifIndex {}", a.if_index))
+                    })
+                    .collect();
+                diffs.push(Difference {
+                    expectation: Expectation::AddressesMatchPlan,
+                    kind: DifferenceKind::AddressElsewhere,
+                    subject: net.to_string(),
+                    message: format!(
+                        "address {net} is on {}, the plan puts it on {n}: move it",
+                        on.join(", ")
+                    ),
+                });
+                continue;
+            }
+            let a = found
+                .iter()
+                .find(|a| iface_name.is_none() || a.interface.as_deref() == iface_name)
+                .unwrap_or(&found[0]);
+            if let Some(l) = a.prefix_len
+                && l != net.prefix_len()
+            {
+                diffs.push(Difference {
+                    expectation: Expectation::AddressesMatchPlan,
+                    kind: DifferenceKind::PrefixLength,
+                    subject: net.to_string(),
+                    message: format!(
+                        "address {addr} {what} has prefix length /{l}, the plan says /{}: fix the mask",
+                        net.prefix_len()
+                    ),
+                });
+            }
+        }
+    } else {
+        for (net, pi) in &planned {
+            if let Some(p) = pi
+                && !state.addresses.iter().any(|a| a.address == net.addr())
+            {
+                address_missing_on.insert(p.name.clone());
+            }
+        }
+    }
+
+    // Routes.
+    let mut checked_routes = 0;
+    if want.contains(&Expectation::RoutesMatchPlan) {
+        let own: BTreeSet<IpAddr> = state.addresses.iter().map(|a| a.address).collect();
+        let own_nets: BTreeSet<IpNet> = state
+            .addresses
+            .iter()
+            .filter_map(|a| a.prefix_len.and_then(|l| IpNet::new(a.address, l).ok()))
+            .map(|n| n.trunc())
+            .collect();
+        let mut agent: BTreeMap<IpNet, Vec<&crate::device::RouteEntry>> = BTreeMap::new();
+        for r in &state.routes {
+            let d = r.destination.trunc();
+            if is_ignored_route(&d) {
+                continue;
+            }
+            if d.prefix_len() == d.max_prefix_len()
+                && (own.contains(&d.addr()) || own_nets.iter().any(|n| n.addr() == d.addr()))
+            {
+                // A host route of an own address or a subnet-router anycast
+                // address: kernel housekeeping (IPv6 local table).
+                continue;
+            }
+            agent.entry(d).or_default().push(r);
+        }
+        let mut plan_by_dest: BTreeMap<IpNet, Vec<&netkit_plan::Route>> = BTreeMap::new();
+        for r in plan.routes.get(device).map(Vec::as_slice).unwrap_or(&[]) {
+            plan_by_dest
+                .entry(r.destination.trunc())
+                .or_default()
+                .push(r);
+        }
+        for (dest, routes) in &plan_by_dest {
+            checked_routes += 1;
+            let connected = routes
+                .iter()
+                .all(|r| r.kind == RouteKind::Connected || r.next_hop.is_none());
+            let planned_hops: BTreeSet<IpAddr> = routes.iter().filter_map(|r| r.next_hop).collect();
+            let ifaces: BTreeSet<&str> = routes.iter().map(|r| r.interface.as_str()).collect();
+            let label = routes
+                .iter()
+                .find_map(|r| r.describes.clone())
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            let found = agent.get(dest);
+            let Some(found) = found else {
+                if connected && dest.prefix_len() == dest.max_prefix_len() {
+                    // A /32 on the loopback lives in the local table, which the
+                    // agent does not show; the address check covers it.
+                    continue;
+                }
+                // Gone with its interface or its address: counted on that line.
+                let cause = ifaces
+                    .iter()
+                    .find(|i| unusable.contains(**i) || address_missing_on.contains(**i))
+                    .and_then(|i| root_cause.get(*i).copied());
+                if let Some(idx) = cause {
+                    *consequences.entry(idx).or_default() += 1;
+                    continue;
+                }
+                let how = if connected {
+                    format!(
+                        "connected route to {dest}{label} is missing on {}: check the interface's address",
+                        ifaces.into_iter().collect::<Vec<_>>().join(", ")
+                    )
+                } else {
+                    let hops: Vec<String> = planned_hops.iter().map(ToString::to_string).collect();
+                    let first = hops.first().cloned().unwrap_or_default();
+                    format!(
+                        "route to {dest}{label} is missing (plan: via {}): add it (`ip route add {dest} via {first}`)",
+                        hops.join(", ")
+                    )
+                };
+                diffs.push(Difference {
+                    expectation: Expectation::RoutesMatchPlan,
+                    kind: DifferenceKind::RouteMissing,
+                    subject: dest.to_string(),
+                    message: how,
+                });
+                continue;
+            };
+            if connected {
+                continue;
+            }
+            let agent_hops: BTreeSet<IpAddr> = found.iter().filter_map(|r| r.next_hop).collect();
+            let unplanned: Vec<String> = agent_hops
+                .difference(&planned_hops)
+                .map(ToString::to_string)
+                .collect();
+            if !unplanned.is_empty() || agent_hops.is_empty() {
+                let planned_s: Vec<String> = planned_hops.iter().map(ToString::to_string).collect();
+                let got = if agent_hops.is_empty() {
+                    "is directly connected".to_string()
+                } else {
+                    format!(
+                        "goes via {}",
+                        agent_hops
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                diffs.push(Difference {
+                    expectation: Expectation::RoutesMatchPlan,
+                    kind: DifferenceKind::RouteNextHop,
+                    subject: dest.to_string(),
+                    message: format!(
+                        "route to {dest}{label} {got}, the plan says via {}: fix the next hop",
+                        planned_s.join(", ")
+                    ),
+                });
+            }
+        }
+        for (dest, routes) in &agent {
+            if plan_by_dest.contains_key(dest) {
+                continue;
+            }
+            let hops: Vec<String> = routes
+                .iter()
+                .filter_map(|r| r.next_hop)
+                .map(|h| h.to_string())
+                .collect();
+            if hops.is_empty() && own_nets.contains(dest) {
+                // The connected route of an address the agent has: the address
+                // is what the address check judges.
+                continue;
+            }
+            let via = if hops.is_empty() {
+                let on: Vec<String> = routes.iter().filter_map(|r| r.interface.clone()).collect();
+                format!(
+                    "directly on {}",
+                    if on.is_empty() {
+                        "?".to_string()
+                    } else {
+                        on.join(", ")
+                    }
+                )
+            } else {
+                format!("via {}", hops.join(", "))
+            };
+            let del = match hops.first() {
+                Some(h) => format!("`ip route del {dest} via {h}`"),
+                None => format!("`ip route del {dest}`"),
+            };
+            diffs.push(Difference {
+                expectation: Expectation::RoutesMatchPlan,
+                kind: DifferenceKind::RouteExtra,
+                subject: dest.to_string(),
+                message: format!(
+                    "route to {dest} {via} is not in the plan: remove it ({del}) or add it to the topology"
+                ),
+            });
+        }
+    }
+
+    for (idx, n) in consequences {
+        if let Some(d) = diffs.get_mut(idx) {
+            d.message.push_str(&format!(
+                " ({n} planned route{} through it {} missing as a result)",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "is" } else { "are" }
+            ));
+        }
+    }
+    // Most important first; stable, so the plan's order stays within a kind.
+    diffs.sort_by_key(|d| d.kind);
+    Ok(DriftReport {
+        device: device.to_string(),
+        expectations: want.into_iter().collect(),
+        differences: diffs,
+        checked_interfaces: dev.interfaces.len(),
+        checked_addresses,
+        checked_routes,
+    })
+}
+
+fn speed_check(pi: &InterfacePlan, i: &Interface, diffs: &mut Vec<Difference>) {
+    if let (Some(bw), Some(speed)) = (pi.bandwidth_bps, i.speed_bps)
+        && speed < bw
+    {
+        diffs.push(Difference {
+            expectation: Expectation::InterfacesUp,
+            kind: DifferenceKind::SpeedBelowBandwidth,
+            subject: pi.name.clone(),
+            message: format!(
+                "interface {} runs at {}, below the link's declared {}: check negotiation, duplex or the circuit",
+                pi.name,
+                mbps(speed),
+                mbps(bw)
+            ),
+        });
+    }
+}
