@@ -112,6 +112,8 @@ fn not_utf8(source: &[u8], valid_up_to: usize) -> Diagnostic {
 /// A map's entries looked up by key, after unknown and duplicate keys were reported.
 struct Fields<'a> {
     map: HashMap<&'a str, (&'a Node, &'a Node)>,
+    /// Keys suggested by "did you mean": not reported again as missing.
+    suggested: Vec<String>,
     /// Where the map is, for "missing key" messages.
     at: Span,
 }
@@ -298,6 +300,7 @@ impl Walker {
     ) -> Option<Fields<'a>> {
         let entries = self.mapping(node, what, example)?;
         let mut map: HashMap<&'a str, (&'a Node, &'a Node)> = HashMap::new();
+        let mut suggested = Vec::new();
         for (k, v) in entries {
             let Some(key) = self.key_text(k, what) else {
                 continue;
@@ -316,7 +319,11 @@ impl Walker {
             }
             if !allowed.contains(&key) {
                 let hint = match text::did_you_mean(key, allowed.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
+                    Some(s) => {
+                        let hint = format!("did you mean `{s}`?");
+                        suggested.push(s);
+                        hint
+                    }
                     None => format!("the keys of {what} are: {}", allowed.join(", ")),
                 };
                 self.error(
@@ -328,7 +335,11 @@ impl Walker {
             }
             map.insert(key, (k, v));
         }
-        Some(Fields { map, at: node.span })
+        Some(Fields {
+            map,
+            suggested,
+            at: node.span,
+        })
     }
 
     fn key_text<'a>(&mut self, k: &'a Node, what: &str) -> Option<&'a str> {
@@ -346,6 +357,10 @@ impl Walker {
     }
 
     fn missing(&mut self, f: &Fields<'_>, key: &str, what: &str, example: &str) {
+        if f.suggested.iter().any(|s| s == key) {
+            // "unknown key `vlna`: did you mean `vlan`?" already says it.
+            return;
+        }
         let present_null = f.map.contains_key(key);
         let at = f.key_span(key).unwrap_or(f.at);
         let message = if present_null {
@@ -905,16 +920,21 @@ impl Walker {
         }
 
         let mut devices: Vec<Device> = Vec::new();
-        if let Some(n) = f.get("devices")
-            && let Some(entries) = self.mapping(
+        // Set when a device was dropped for an error: "no layer-3 device" would only
+        // repeat that error.
+        let mut devices_incomplete = false;
+        if let Some(n) = f.get("devices") {
+            let entries = self.mapping(
                 n,
                 &format!("the devices of {what}"),
                 "{ r1: { kind: router } }",
-            )
-        {
+            );
+            devices_incomplete |= entries.is_none();
+            let entries = entries.unwrap_or_default();
             let mut seen: HashMap<String, u32> = HashMap::new();
             for (k, v) in entries {
                 let Some(dname) = self.name(k, "device") else {
+                    devices_incomplete = true;
                     continue;
                 };
                 if let Some(line) = seen.get(&dname) {
@@ -926,8 +946,9 @@ impl Walker {
                     continue;
                 }
                 seen.insert(dname.clone(), k.span.line);
-                if let Some(d) = self.device(&name, dname, k, v) {
-                    devices.push(d);
+                match self.device(&name, dname, k, v) {
+                    Some(d) => devices.push(d),
+                    None => devices_incomplete = true,
                 }
             }
         }
@@ -1036,11 +1057,13 @@ impl Walker {
             }
         }
 
+        let unknown_kind = devices
+            .iter()
+            .any(|d| self.unknown_kind.contains(&format!("{name}.{}", d.name)));
         if !segments.is_empty()
             && !devices.iter().any(|d| d.kind.is_layer3())
-            && !devices
-                .iter()
-                .any(|d| self.unknown_kind.contains(&format!("{name}.{}", d.name)))
+            && !unknown_kind
+            && !devices_incomplete
         {
             self.error(
                 key.span,
@@ -1185,13 +1208,14 @@ impl Walker {
                     format!("the prefix6 {p} of {what} is not a /64"),
                     "every segment gets a /64: pin a /64, e.g. fd00:ac:1:10::/64",
                 );
+            } else {
+                self.pins.push(Pin {
+                    net: IpNet::V6(p),
+                    span: n.span,
+                    label: format!("segment `{id}`"),
+                    owner: PinOwner::Segment(site.to_string()),
+                });
             }
-            self.pins.push(Pin {
-                net: IpNet::V6(p),
-                span: n.span,
-                label: format!("segment `{id}`"),
-                owner: PinOwner::Segment(site.to_string()),
-            });
         }
         let isolated = f
             .get("isolated")

@@ -17,8 +17,9 @@ use crate::{Diagnostic, Span};
 /// Deepest nesting of collections accepted. A topology needs 6 levels
 /// (sites > hq > segments > servers > named > fs1 > services).
 pub(crate) const MAX_DEPTH: usize = 64;
-/// Most nodes a document may have once aliases are expanded.
-pub(crate) const MAX_NODES: usize = 1_000_000;
+/// Most nodes a document may have once aliases are expanded. A generated 1,000-site
+/// topology has about 50,000.
+pub(crate) const MAX_NODES: usize = 250_000;
 /// Most nodes that aliases may add by expansion.
 pub(crate) const MAX_ALIAS_NODES: usize = 100_000;
 
