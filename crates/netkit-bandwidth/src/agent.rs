@@ -350,7 +350,10 @@ async fn control(
             )
             .await;
         }
-        Err(_) => return,
+        Err(_) => {
+            shared.log(&format!("{peer}: closed before sending a request"));
+            return;
+        }
     };
     let client_nonce = unhex(&client_nonce).unwrap_or_default();
     let mut agent_proof = None;
@@ -549,11 +552,15 @@ async fn control(
     };
     let peer_s = peer.to_string();
     let what = format!(
-        "test from {peer_s}: {} stream(s), {}, {} + {} warm-up",
+        "test from {peer_s}: {} stream(s), {}, {}{}",
         spec.streams,
         spec.direction.as_str(),
         fmt_duration(spec.duration()),
-        fmt_duration(spec.omit())
+        if spec.omit_ms > 0 {
+            format!(" after {} warm-up", fmt_duration(spec.omit()))
+        } else {
+            String::new()
+        }
     );
     match outcome {
         Ok(()) => {
