@@ -1,1 +1,184 @@
-//! Plan + results -> documents: SVG, DOT, Mermaid, draw.io, HTML, Markdown, CSV. Pure.
+//! netkit's documents: a [`Plan`] (and, when the acceptance test ran, its
+//! [`Results`]) in, the files a technician hands in out — topology diagram (SVG drawn
+//! by netkit's own layout, Graphviz DOT, Mermaid, draw.io), addressing plan and routing
+//! tables (CSV, Markdown, NetBox import), acceptance report, intervention sheets and
+//! one self-contained printable `index.html`, in French or English.
+//!
+//! Pure: no IO, no clock, no tokio. [`render`] returns file names and bytes; the CLI
+//! writes them. The same input (including [`Options::date`]) gives the same bytes.
+//! Free text from the topology is escaped for every syntax (see `esc`).
+
+mod acceptance;
+mod esc;
+mod graph;
+mod html;
+pub mod i18n;
+pub mod layout;
+mod sheets;
+mod svg;
+mod tables;
+mod view;
+
+use chrono::NaiveDate;
+use netkit_plan::Plan;
+use netkit_results::{RESULTS_FORMAT, Results};
+
+pub use i18n::Lang;
+pub use layout::{Layout, layout};
+
+/// What the caller knows beyond the plan and the results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub lang: Lang,
+    /// The day the documents are made (cover, sheets without tests). Passed in so
+    /// that the output is reproducible.
+    pub date: NaiveDate,
+    /// Overrides the results' technician.
+    pub technician: Option<String>,
+    /// Overrides the results' requester.
+    pub requester: Option<String>,
+    /// RFC 3339 deadline; overrides the results' deadline.
+    pub deadline: Option<String>,
+    /// Name of the acceptance playbook, when no results say it.
+    pub playbook: Option<String>,
+}
+
+impl Options {
+    pub fn new(lang: Lang, date: NaiveDate) -> Options {
+        Options {
+            lang,
+            date,
+            technician: None,
+            requester: None,
+            deadline: None,
+            playbook: None,
+        }
+    }
+}
+
+/// One output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    /// File name inside the output folder (no directories).
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    #[error(
+        "the results are about topology `{results}` but the plan is `{plan}`: pass the results of `netkit verify` run against this topology"
+    )]
+    ResultsMismatch { results: String, plan: String },
+    #[error(
+        "the results have format `{0}`, not `{RESULTS_FORMAT}`: regenerate them with `netkit verify ... --format json`"
+    )]
+    ResultsFormat(String),
+    #[error(
+        "the deadline `{0}` is not an RFC 3339 date and time: write it like 2026-12-01T18:00:00Z"
+    )]
+    Deadline(String),
+}
+
+/// The names of the files [`render`] produces, in order.
+pub const FILES: &[&str] = &[
+    "index.html",
+    "topology.svg",
+    "topology.dot",
+    "topology.mmd",
+    "topology.drawio",
+    "addressing.csv",
+    "addressing.md",
+    "routes.csv",
+    "routes.md",
+    "acceptance.md",
+    "interventions.md",
+    "netbox-sites.csv",
+    "netbox-vlans.csv",
+    "netbox-prefixes.csv",
+    "netbox-ip-addresses.csv",
+];
+
+/// Every document for `plan`.
+///
+/// # Errors
+/// Results of another topology or format, or a deadline that is not RFC 3339.
+pub fn render(
+    plan: &Plan,
+    results: Option<&Results>,
+    options: &Options,
+) -> Result<Vec<ReportFile>, Error> {
+    if let Some(r) = results {
+        if r.format != RESULTS_FORMAT {
+            return Err(Error::ResultsFormat(r.format.clone()));
+        }
+        if let Some(t) = &r.topology
+            && t != &plan.name
+        {
+            return Err(Error::ResultsMismatch {
+                results: t.clone(),
+                plan: plan.name.clone(),
+            });
+        }
+    }
+    if let Some(d) = &options.deadline
+        && i18n::parse_time(d).is_none()
+    {
+        return Err(Error::Deadline(d.clone()));
+    }
+    let ctx = view::Ctx::new(plan, results, options);
+    let l = options.lang;
+    let lay = layout::layout(plan, l);
+    let title = l.f(i18n::K::DiagramTitle, &[("name", &plan.name)]);
+    let svg_file = svg::render(&lay, &title, true);
+    let svg_inline = svg::render(&lay, &title, false);
+    let rows = view::addressing_rows(plan);
+    let sheets = sheets::sheets(&ctx);
+    use i18n::K;
+    let nb = |what: K| l.f(K::FileNetbox, &[("what", l.t(what))]);
+    let described: Vec<(String, String)> = vec![
+        ("index.html".into(), l.t(K::FileIndex).into()),
+        ("topology.svg".into(), l.t(K::FileSvg).into()),
+        ("topology.dot".into(), l.t(K::FileDot).into()),
+        ("topology.mmd".into(), l.t(K::FileMmd).into()),
+        ("topology.drawio".into(), l.t(K::FileDrawio).into()),
+        ("addressing.csv".into(), l.t(K::FileAddrCsv).into()),
+        ("addressing.md".into(), l.t(K::FileAddrMd).into()),
+        ("routes.csv".into(), l.t(K::FileRoutesCsv).into()),
+        ("routes.md".into(), l.t(K::FileRoutesMd).into()),
+        ("acceptance.md".into(), l.t(K::FileAcceptanceMd).into()),
+        ("interventions.md".into(), l.t(K::FileSheetsMd).into()),
+        ("netbox-sites.csv".into(), nb(K::NetboxSites)),
+        ("netbox-vlans.csv".into(), nb(K::NetboxVlans)),
+        ("netbox-prefixes.csv".into(), nb(K::NetboxPrefixes)),
+        ("netbox-ip-addresses.csv".into(), nb(K::NetboxAddresses)),
+    ];
+    let files: Vec<(&str, String)> = vec![
+        (
+            "index.html",
+            html::render(&ctx, &svg_inline, &rows, &sheets, &described),
+        ),
+        ("topology.svg", svg_file),
+        ("topology.dot", graph::dot(plan, &lay, l)),
+        ("topology.mmd", graph::mermaid(plan, &lay, l)),
+        ("topology.drawio", graph::drawio(plan, &lay, l)),
+        ("addressing.csv", tables::addressing_csv(&ctx, &rows)),
+        ("addressing.md", tables::addressing_md(&ctx, &rows)),
+        ("routes.csv", tables::routes_csv(&ctx)),
+        ("routes.md", tables::routes_md(&ctx)),
+        ("acceptance.md", acceptance::markdown(&ctx)),
+        ("interventions.md", sheets::markdown(&ctx, &sheets)),
+        ("netbox-sites.csv", tables::netbox_sites(&ctx)),
+        ("netbox-vlans.csv", tables::netbox_vlans(&ctx)),
+        ("netbox-prefixes.csv", tables::netbox_prefixes(&ctx)),
+        ("netbox-ip-addresses.csv", tables::netbox_addresses(&ctx)),
+    ];
+    debug_assert_eq!(files.iter().map(|f| f.0).collect::<Vec<_>>(), FILES);
+    Ok(files
+        .into_iter()
+        .map(|(name, text)| ReportFile {
+            name: name.to_string(),
+            bytes: text.into_bytes(),
+        })
+        .collect())
+}

@@ -1,0 +1,1002 @@
+//! `index.html`: one self-contained, printable file (inline CSS and SVG, nothing
+//! fetched): cover, contents, diagram, addressing plan, routing tables, filtering
+//! rules, acceptance report, intervention sheets. Built by hand: every piece of data
+//! goes through [`esc::xml`] on its way in.
+
+use std::fmt::Write;
+
+use netkit_results::Verdict;
+
+use crate::acceptance::{Counts, by_check, run_facts, timing, verdict_sentence, what};
+use crate::esc::xml as e;
+use crate::i18n::K;
+use crate::sheets::{Sheet, filter_cells, observations, schedule};
+use crate::view::{AddrRow, Ctx, RowKind};
+
+const CSS: &str = r#"
+:root { --ink:#1f2937; --muted:#4b5563; --line:#d1d5db; --head:#1e3a5f; --soft:#f3f6fa; --ok:#15803d; --ko:#b91c1c; --warn:#b45309; }
+* { box-sizing: border-box; }
+html { font-family: "DejaVu Sans", Verdana, Arial, Helvetica, sans-serif; font-size: 10.5pt; color: var(--ink); background: #fff; }
+body { margin: 0 auto; max-width: 1120px; padding: 0 24px 48px; line-height: 1.45; }
+h1 { font-size: 26pt; color: var(--head); margin: 0 0 8px; line-height: 1.2; }
+h2 { font-size: 16pt; color: var(--head); border-bottom: 2px solid var(--head); padding-bottom: 4px; margin: 28px 0 12px; }
+h3 { font-size: 12.5pt; color: var(--head); margin: 20px 0 8px; }
+h4 { font-size: 11pt; margin: 14px 0 6px; }
+p { margin: 6px 0; }
+a { color: #1d4ed8; text-decoration: none; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 14px; font-size: 9pt; }
+th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: var(--soft); color: var(--head); font-weight: bold; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.mono, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 8.5pt; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+.cover { min-height: 250mm; display: flex; flex-direction: column; justify-content: center; padding: 40px 0; }
+.cover .kicker { text-transform: uppercase; letter-spacing: 0.12em; color: var(--muted); font-size: 10pt; margin-bottom: 8px; }
+.cover .subtitle { font-size: 13pt; color: var(--muted); margin-bottom: 28px; }
+.cover table { width: auto; min-width: 60%; font-size: 10.5pt; }
+.cover th { width: 15em; }
+.cover .foot { margin-top: 36px; color: var(--muted); font-size: 9pt; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 9px; font-size: 8.5pt; font-weight: bold; color: #fff; white-space: nowrap; }
+.badge.pass { background: var(--ok); } .badge.fail { background: var(--ko); } .badge.error { background: var(--warn); } .badge.none { background: #6b7280; }
+.result { font-size: 12pt; font-weight: bold; padding: 8px 12px; border-radius: 6px; display: inline-block; }
+.result.pass { background: #dcfce7; color: var(--ok); } .result.fail { background: #fee2e2; color: var(--ko); } .result.none { background: #f3f4f6; color: var(--muted); }
+nav.toc ol { padding-left: 1.4em; } nav.toc li { margin: 4px 0; font-size: 11pt; }
+nav.toc ol ol { font-size: 10pt; }
+figure { margin: 0; } figure svg { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
+.cards { display: flex; gap: 10px; flex-wrap: wrap; margin: 8px 0 14px; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 110px; }
+.card .v { font-size: 18pt; font-weight: bold; color: var(--head); } .card .k { color: var(--muted); font-size: 9pt; }
+.card.ok .v { color: var(--ok); } .card.ko .v { color: var(--ko); } .card.warn .v { color: var(--warn); }
+.note { color: var(--muted); font-style: italic; }
+.sheet { border: 2px solid var(--head); border-radius: 6px; padding: 14px 18px; margin: 18px 0; }
+.sheet header { display: flex; justify-content: space-between; align-items: baseline; border-bottom: 2px solid var(--head); margin-bottom: 10px; padding-bottom: 6px; }
+.sheet header .t { font-size: 15pt; font-weight: bold; color: var(--head); text-transform: uppercase; letter-spacing: 0.04em; }
+.sheet header .n { font-size: 12pt; font-weight: bold; font-family: "DejaVu Sans Mono", monospace; }
+.sheet .facts th { width: 13em; }
+.sheet h4 { border-left: 4px solid var(--head); padding-left: 6px; }
+.signs { display: flex; gap: 16px; margin-top: 12px; break-inside: avoid; page-break-inside: avoid; }
+.sign { flex: 1; border: 1px solid var(--ink); border-radius: 4px; height: 38mm; padding: 6px 10px; }
+.sign .who { font-weight: bold; } .sign .hint { color: var(--muted); font-size: 8.5pt; }
+.met-yes { color: var(--ok); font-weight: bold; } .met-no { color: var(--ko); font-weight: bold; }
+@page { size: A4; margin: 14mm 12mm 16mm 12mm; }
+@page wide { size: A4 landscape; margin: 10mm; }
+@media print {
+  html { font-size: 9.5pt; }
+  body { max-width: none; padding: 0; }
+  section.chapter { break-before: page; page-break-before: always; }
+  section.wide { page: wide; }
+  section.wide figure svg { max-height: 170mm; width: auto; max-width: 100%; margin: 0 auto; border: none; }
+  .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
+  h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+  .cover { min-height: 0; height: 255mm; }
+  a { color: inherit; }
+}
+"#;
+
+/// A table cell: text (escaped here) or markup built by this module.
+enum Cell {
+    T(String),
+    Num(String),
+    Mono(String),
+    H(String),
+}
+
+fn table(out: &mut String, head: &[(&str, bool)], rows: &[Vec<Cell>]) {
+    out.push_str("<table><thead><tr>");
+    for (h, num) in head {
+        let _ = write!(
+            out,
+            "<th{}>{}</th>",
+            if *num { " class=\"num\"" } else { "" },
+            e(h)
+        );
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    for r in rows {
+        out.push_str("<tr>");
+        for c in r {
+            match c {
+                Cell::T(s) => {
+                    let _ = write!(out, "<td>{}</td>", e(s));
+                }
+                Cell::Num(s) => {
+                    let _ = write!(out, "<td class=\"num\">{}</td>", e(s));
+                }
+                Cell::Mono(s) => {
+                    let _ = write!(out, "<td class=\"mono\">{}</td>", e(s));
+                }
+                Cell::H(s) => {
+                    let _ = write!(out, "<td>{s}</td>");
+                }
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody></table>\n");
+}
+
+fn facts(out: &mut String, class: &str, rows: &[(String, String)]) {
+    let _ = write!(out, "<table class=\"{class}\"><tbody>");
+    for (k, v) in rows {
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
+            e(k),
+            e(v)
+        );
+    }
+    out.push_str("</tbody></table>\n");
+}
+
+fn badge(ctx: &Ctx, v: Verdict) -> String {
+    let class = v.as_str();
+    format!("<span class=\"badge {class}\">{}</span>", e(ctx.verdict(v)))
+}
+
+fn opt_n(ctx: &Ctx, v: Option<u64>) -> String {
+    v.map(|x| ctx.l.int(x)).unwrap_or_default()
+}
+
+/// Sections of the document, in order: (anchor, title key).
+const SECTIONS: &[(&str, K)] = &[
+    ("topology", K::SecTopology),
+    ("addressing", K::SecAddressing),
+    ("routing", K::SecRouting),
+    ("filters", K::SecFilters),
+    ("acceptance", K::SecAcceptance),
+    ("sheets", K::SecSheets),
+    ("files", K::SecFiles),
+];
+
+pub fn render(
+    ctx: &Ctx,
+    svg_inline: &str,
+    rows: &[AddrRow],
+    sheets: &[Sheet],
+    files: &[(String, String)],
+) -> String {
+    let l = ctx.l;
+    let plan = ctx.plan;
+    let mut out = String::with_capacity(256 * 1024);
+    let title = l.f(K::DocTitle, &[("name", &plan.name)]);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<meta name=\"generator\" content=\"netkit\"/>\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        l.code(),
+        e(&title)
+    );
+
+    // Cover.
+    out.push_str("<section class=\"cover\" id=\"cover\">\n");
+    let _ = writeln!(
+        out,
+        "<div class=\"kicker\">netkit</div><h1>{}</h1>",
+        e(&title)
+    );
+    let _ = writeln!(
+        out,
+        "<div class=\"subtitle\">{}</div>",
+        e(l.t(K::DocSubtitle))
+    );
+    let dash = "—".to_string();
+    let mut cover = vec![(l.t(K::Topology).to_string(), plan.name.clone())];
+    if let Some(d) = &plan.description {
+        cover.push((l.t(K::Description).to_string(), d.clone()));
+    }
+    cover.push((l.t(K::Date).to_string(), l.date(ctx.opt.date)));
+    cover.push((
+        l.t(K::Technician).to_string(),
+        crate::sheets::technician(ctx).unwrap_or_else(|| l.t(K::NotSet).to_string()),
+    ));
+    cover.push((
+        l.t(K::Requester).to_string(),
+        crate::sheets::requester(ctx).unwrap_or_else(|| l.t(K::NotSet).to_string()),
+    ));
+    if let Some(p) = ctx
+        .results
+        .map(|r| r.playbook.clone())
+        .or_else(|| ctx.opt.playbook.clone())
+    {
+        cover.push((l.t(K::Playbook).to_string(), p));
+    }
+    cover.push((
+        l.t(K::RoutingMode).to_string(),
+        l.t(match plan.routing {
+            netkit_model::RoutingMode::Static => K::RoutingStatic,
+            netkit_model::RoutingMode::Ospf => K::RoutingOspf,
+        })
+        .to_string(),
+    ));
+    let wan = plan.links.iter().filter(|k| k.wan).count();
+    cover.push((l.t(K::Sites).to_string(), l.int(plan.sites.len() as u64)));
+    cover.push((
+        l.t(K::Segments).to_string(),
+        l.int(plan.segments().count() as u64),
+    ));
+    cover.push((
+        l.t(K::L3Devices).to_string(),
+        l.int(plan.routers().count() as u64),
+    ));
+    cover.push((
+        l.t(K::Links).to_string(),
+        format!(
+            "{} ({} {}, {} {})",
+            l.int(plan.links.len() as u64),
+            l.int(wan as u64),
+            l.t(K::RowWan),
+            l.int((plan.links.len() - wan) as u64),
+            l.t(K::RowIntra)
+        ),
+    ));
+    facts(&mut out, "facts", &cover);
+    let (class, _) = match ctx.results {
+        None => ("none", ()),
+        Some(r) if r.all_passed() => ("pass", ()),
+        Some(_) => ("fail", ()),
+    };
+    let _ = writeln!(
+        out,
+        "<p>{}{}<span class=\"result {class}\">{}</span></p>",
+        e(l.t(K::AcceptanceResult)),
+        e(l.colon()),
+        e(&verdict_sentence(ctx))
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"foot\">{}</p>",
+        e(&l.f(K::GeneratedBy, &[("date", &l.date(ctx.opt.date))]))
+    );
+    let _ = dash;
+    out.push_str("</section>\n");
+
+    // Contents.
+    let _ = writeln!(
+        out,
+        "<nav class=\"toc chapter\" id=\"toc\"><h2>{}</h2><ol>",
+        e(l.t(K::Contents))
+    );
+    for (i, (anchor, k)) in SECTIONS.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<li><a href=\"#{anchor}\">{}. {}</a>",
+            i + 1,
+            e(l.t(*k))
+        );
+        if *anchor == "sheets" && !sheets.is_empty() {
+            out.push_str("<ol>");
+            for s in sheets {
+                let _ = write!(
+                    out,
+                    "<li><a href=\"#{}\">{} — {}</a></li>",
+                    e(&s.anchor),
+                    e(&s.number),
+                    e(&s.site.name)
+                );
+            }
+            out.push_str("</ol>");
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ol></nav>\n");
+
+    // 1. Topology.
+    let _ = writeln!(
+        out,
+        "<section class=\"chapter wide\" id=\"topology\"><h2>1. {}</h2>\n<figure>\n{}<figcaption>{}</figcaption></figure></section>",
+        e(l.t(K::SecTopology)),
+        svg_inline,
+        e(l.t(K::DiagramCaption))
+    );
+
+    // 2. Addressing.
+    let _ = writeln!(
+        out,
+        "<section class=\"chapter\" id=\"addressing\"><h2>2. {}</h2>",
+        e(l.t(K::SecAddressing))
+    );
+    let _ = writeln!(out, "<h3>{}</h3>", e(l.t(K::Pools)));
+    let mut pools = vec![
+        (l.t(K::PoolIpv4).to_string(), plan.pools.ipv4.to_string()),
+        (l.t(K::PoolWan).to_string(), plan.pools.wan.to_string()),
+        (
+            l.t(K::PoolLoopbacks).to_string(),
+            plan.pools.loopbacks.to_string(),
+        ),
+    ];
+    if let Some(v6) = plan.pools.ipv6 {
+        pools.insert(1, (l.t(K::PoolIpv6).to_string(), v6.to_string()));
+    }
+    if !plan.pools.reserve.is_empty() {
+        pools.push((
+            l.t(K::PoolReserve).to_string(),
+            plan.pools
+                .reserve
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    pools.push((
+        l.t(K::P2pPrefix).to_string(),
+        format!("/{}", plan.pools.p2p_prefix),
+    ));
+    pools.push((
+        l.t(K::Growth).to_string(),
+        l.percent(plan.pools.growth_percent as f64),
+    ));
+    facts(&mut out, "facts", &pools);
+    for site in &plan.sites {
+        let mut t = l.f(K::SegmentsOfSite, &[("site", &site.name)]);
+        if let Some(loc) = &site.location {
+            t.push_str(&format!(" — {loc}"));
+        }
+        let _ = writeln!(
+            out,
+            "<h3>{} <span class=\"mono\">{}{}</span></h3>",
+            e(&t),
+            e(&site.prefix.to_string()),
+            e(&site.prefix6.map(|p| format!(" · {p}")).unwrap_or_default())
+        );
+        if let Some(d) = &site.description {
+            let _ = writeln!(out, "<p>{}</p>", e(d));
+        }
+        let seg_rows: Vec<Vec<Cell>> = rows
+            .iter()
+            .filter(|r| r.site == site.name && r.kind == RowKind::Segment)
+            .map(|r| {
+                vec![
+                    Cell::T(r.object.clone()),
+                    Cell::Num(r.vlan.map(|v| v.to_string()).unwrap_or_default()),
+                    Cell::Mono(r.prefix.clone()),
+                    Cell::Mono(r.mask.clone()),
+                    Cell::Mono(r.address.clone()),
+                    Cell::T(format!("{} {}", r.device, r.interface)),
+                    Cell::Num(opt_n(ctx, r.hosts.map(u64::from))),
+                    Cell::Num(opt_n(ctx, r.sized_for.map(u64::from))),
+                    Cell::Num(opt_n(ctx, r.usable)),
+                    Cell::T(
+                        r.isolated
+                            .map(|b| l.yes_no(b).to_string())
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Mono(r.prefix6.clone()),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                (l.t(K::Segment), false),
+                (l.t(K::Vlan), true),
+                (l.t(K::Prefix), false),
+                (l.t(K::Mask), false),
+                (l.t(K::Gateway), false),
+                (l.t(K::Interface), false),
+                (l.t(K::HostsAsked), true),
+                (l.t(K::SizedFor), true),
+                (l.t(K::Usable), true),
+                (l.t(K::Isolated), false),
+                (l.t(K::Prefix6), false),
+            ],
+            &seg_rows,
+        );
+        let named: Vec<Vec<Cell>> = rows
+            .iter()
+            .filter(|r| r.site == site.name && r.kind == RowKind::Named)
+            .map(|r| {
+                vec![
+                    Cell::T(r.object.clone()),
+                    Cell::Mono(r.address.clone()),
+                    Cell::Mono(r.address6.clone()),
+                    Cell::T(r.description.clone()),
+                ]
+            })
+            .collect();
+        if !named.is_empty() {
+            let _ = writeln!(out, "<h4>{}</h4>", e(l.t(K::NamedHosts)));
+            table(
+                &mut out,
+                &[
+                    (l.t(K::Name), false),
+                    (l.t(K::Address), false),
+                    (l.t(K::Address6), false),
+                    (l.t(K::Description), false),
+                ],
+                &named,
+            );
+        }
+    }
+    let lo: Vec<Vec<Cell>> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Loopback)
+        .map(|r| {
+            vec![
+                Cell::T(r.device.clone()),
+                Cell::Mono(r.prefix.clone()),
+                Cell::Mono(r.prefix6.clone()),
+            ]
+        })
+        .collect();
+    if !lo.is_empty() {
+        let _ = writeln!(out, "<h3>{}</h3>", e(l.t(K::LoopbacksTable)));
+        table(
+            &mut out,
+            &[
+                (l.t(K::Device), false),
+                (l.t(K::Prefix), false),
+                (l.t(K::Prefix6), false),
+            ],
+            &lo,
+        );
+    }
+    if !plan.links.is_empty() {
+        let _ = writeln!(out, "<h3>{}</h3>", e(l.t(K::LinksTable)));
+        let links: Vec<Vec<Cell>> = plan
+            .links
+            .iter()
+            .map(|k| {
+                vec![
+                    Cell::T(
+                        if k.wan {
+                            l.t(K::RowWan)
+                        } else {
+                            l.t(K::RowIntra)
+                        }
+                        .to_string(),
+                    ),
+                    Cell::Mono(k.prefix.to_string()),
+                    Cell::T(format!("{} {}", k.a, k.a_interface)),
+                    Cell::Mono(k.a_address.to_string()),
+                    Cell::T(format!("{} {}", k.b, k.b_interface)),
+                    Cell::Mono(k.b_address.to_string()),
+                    Cell::Num(k.bandwidth_bps.map(|b| l.bandwidth(b)).unwrap_or_default()),
+                    Cell::Num(k.cost.to_string()),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                (l.t(K::Type), false),
+                (l.t(K::Prefix), false),
+                (l.t(K::EndA), false),
+                (l.t(K::AddressA), false),
+                (l.t(K::EndB), false),
+                (l.t(K::AddressB), false),
+                (l.t(K::Bandwidth), true),
+                (l.t(K::CostCol), true),
+            ],
+            &links,
+        );
+    }
+    if let Some(inet) = &plan.internet {
+        let _ = writeln!(
+            out,
+            "<p><strong>{}</strong>{}{} {} <span class=\"mono\">{} ({})</span>, {}</p>",
+            e(l.t(K::Uplink)),
+            e(l.colon()),
+            e(&inet.edge),
+            e(&inet.edge_interface),
+            e(&inet.edge_address.to_string()),
+            e(&inet.uplink_prefix.to_string()),
+            e(&l.f(K::Upstream, &[("addr", &inet.upstream_address.to_string())]))
+        );
+    }
+    if let Some(dns) = &plan.dns {
+        let _ = writeln!(
+            out,
+            "<p>{}</p>",
+            e(&l.f(
+                K::DnsZone,
+                &[
+                    ("domain", &dns.domain),
+                    ("server", &dns.server),
+                    ("addr", &dns.server_address.to_string())
+                ]
+            ))
+        );
+    }
+    out.push_str("</section>\n");
+
+    // 3. Routing.
+    let _ = writeln!(
+        out,
+        "<section class=\"chapter\" id=\"routing\"><h2>3. {}</h2>",
+        e(l.t(K::SecRouting))
+    );
+    if let Some(o) = &plan.ospf {
+        let bw = l.bandwidth(o.reference_bandwidth_mbps.saturating_mul(1_000_000));
+        let _ = writeln!(
+            out,
+            "<p>{}</p>",
+            e(&l.f(K::OspfDesign, &[("design", &o.design), ("bw", &bw)]))
+        );
+    }
+    for dev in plan.routers() {
+        let _ = writeln!(
+            out,
+            "<h3 id=\"routes-{}\">{}</h3>",
+            e(&dev.id),
+            e(&l.f(K::RoutesOf, &[("device", &dev.id)]))
+        );
+        let routes = plan.routes.get(&dev.id).map(Vec::as_slice).unwrap_or(&[]);
+        if routes.is_empty() {
+            let _ = writeln!(out, "<p class=\"note\">{}</p>", e(l.t(K::NoRoutes)));
+            continue;
+        }
+        let rows: Vec<Vec<Cell>> = routes
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Mono(r.destination.to_string()),
+                    Cell::Mono(
+                        r.next_hop
+                            .map(|h| h.to_string())
+                            .unwrap_or_else(|| l.t(K::DirectlyConnected).to_string()),
+                    ),
+                    Cell::T(r.interface.clone()),
+                    Cell::Num(r.metric.to_string()),
+                    Cell::T(ctx.route_kind(r.kind).to_string()),
+                    Cell::T(ctx.route_target(r)),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                (l.t(K::Destination), false),
+                (l.t(K::NextHop), false),
+                (l.t(K::Interface), false),
+                (l.t(K::Metric), true),
+                (l.t(K::RouteKind), false),
+                (l.t(K::Describes), false),
+            ],
+            &rows,
+        );
+    }
+    out.push_str("</section>\n");
+
+    // 4. Filters.
+    let _ = writeln!(
+        out,
+        "<section class=\"chapter\" id=\"filters\"><h2>4. {}</h2>",
+        e(l.t(K::SecFilters))
+    );
+    let any_filters = plan.filters.values().any(|v| !v.is_empty());
+    if any_filters {
+        let _ = writeln!(out, "<p>{}</p>", e(l.t(K::FiltersIntro)));
+        for dev in plan.routers() {
+            let Some(rules) = plan.filters.get(&dev.id).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "<h3>{}</h3>",
+                e(&l.f(K::FiltersOf, &[("device", &dev.id)]))
+            );
+            let rows: Vec<Vec<Cell>> = rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let [a, f, t, p, port] = filter_cells(ctx, r);
+                    vec![
+                        Cell::Num((i + 1).to_string()),
+                        Cell::T(a),
+                        Cell::T(f),
+                        Cell::T(t),
+                        Cell::T(p),
+                        Cell::Num(port),
+                    ]
+                })
+                .collect();
+            table(
+                &mut out,
+                &[
+                    ("#", true),
+                    (l.t(K::Action), false),
+                    (l.t(K::From), false),
+                    (l.t(K::To), false),
+                    (l.t(K::Protocol), false),
+                    (l.t(K::Port), true),
+                ],
+                &rows,
+            );
+        }
+    } else {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", e(l.t(K::NoFilters)));
+    }
+    out.push_str("</section>\n");
+
+    // 5. Acceptance.
+    let _ = writeln!(
+        out,
+        "<section class=\"chapter\" id=\"acceptance\"><h2>5. {}</h2>",
+        e(l.t(K::SecAcceptance))
+    );
+    match ctx.results {
+        None => {
+            let _ = writeln!(out, "<p class=\"result none\">{}</p>", e(l.t(K::NoResults)));
+        }
+        Some(res) => {
+            let c = Counts::of(&res.results);
+            let class = if res.all_passed() { "pass" } else { "fail" };
+            let _ = writeln!(
+                out,
+                "<p class=\"result {class}\">{}</p>",
+                e(&verdict_sentence(ctx))
+            );
+            facts(&mut out, "facts", &run_facts(ctx, res));
+            let _ = write!(out, "<div class=\"cards\">");
+            for (k, v, cls) in [
+                (K::Checks, l.int(c.total as u64), ""),
+                (K::Passed, l.int(c.pass as u64), "ok"),
+                (
+                    K::Failed,
+                    l.int(c.fail as u64),
+                    if c.fail > 0 { "ko" } else { "" },
+                ),
+                (
+                    K::Errors,
+                    l.int(c.error as u64),
+                    if c.error > 0 { "warn" } else { "" },
+                ),
+                (K::SuccessRate, l.percent(c.rate()), ""),
+            ] {
+                let _ = write!(
+                    out,
+                    "<div class=\"card {cls}\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
+                    e(&v),
+                    e(l.t(k))
+                );
+            }
+            out.push_str("</div>\n");
+            let _ = writeln!(out, "<h3>{}</h3>", e(l.t(K::ByCheck)));
+            let rows: Vec<Vec<Cell>> = by_check(res)
+                .into_iter()
+                .map(|(k, c)| {
+                    vec![
+                        Cell::T(ctx.check_name(&k)),
+                        Cell::Num(c.total.to_string()),
+                        Cell::Num(c.pass.to_string()),
+                        Cell::Num(c.fail.to_string()),
+                        Cell::Num(c.error.to_string()),
+                    ]
+                })
+                .collect();
+            table(
+                &mut out,
+                &[
+                    (l.t(K::Check), false),
+                    (l.t(K::Checks), true),
+                    (l.t(K::Passed), true),
+                    (l.t(K::Failed), true),
+                    (l.t(K::Errors), true),
+                ],
+                &rows,
+            );
+            let bad: Vec<_> = res
+                .results
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.verdict != Verdict::Pass)
+                .collect();
+            let _ = writeln!(out, "<h3>{}</h3>", e(l.t(K::FailuresTitle)));
+            if bad.is_empty() {
+                let _ = writeln!(out, "<p class=\"note\">{}</p>", e(l.t(K::NoFailures)));
+            } else {
+                out.push_str("<ul>");
+                for (i, r) in bad {
+                    let (from, to) = what(r);
+                    let _ = writeln!(
+                        out,
+                        "<li>{} <strong>#{} {}</strong> {} → {}{}{}</li>",
+                        badge(ctx, r.verdict),
+                        i + 1,
+                        e(&ctx.check_name(&r.check)),
+                        e(&from),
+                        e(&to),
+                        e(l.colon()),
+                        e(r.reason.as_deref().unwrap_or(""))
+                    );
+                }
+                out.push_str("</ul>\n");
+            }
+            let _ = writeln!(out, "<h3>{}</h3>", e(l.t(K::Details)));
+            let rows: Vec<Vec<Cell>> = res
+                .results
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let (from, to) = what(r);
+                    let (time, dur) = timing(ctx, r);
+                    let time = match dur {
+                        Some(d) => format!("{time} ({})", l.duration(d)),
+                        None => time,
+                    };
+                    vec![
+                        Cell::Num((i + 1).to_string()),
+                        Cell::T(ctx.check_name(&r.check)),
+                        Cell::T(from),
+                        Cell::T(to),
+                        Cell::H(badge(ctx, r.verdict)),
+                        Cell::T(ctx.figures(&r.expected)),
+                        Cell::T(ctx.figures(&r.measured)),
+                        Cell::T(r.reason.clone().unwrap_or_default()),
+                        Cell::T(time),
+                    ]
+                })
+                .collect();
+            table(
+                &mut out,
+                &[
+                    ("#", true),
+                    (l.t(K::Check), false),
+                    (l.t(K::From), false),
+                    (l.t(K::To), false),
+                    (l.t(K::Verdict), false),
+                    (l.t(K::Expected), false),
+                    (l.t(K::Measured), false),
+                    (l.t(K::Reason), false),
+                    (l.t(K::Started), false),
+                ],
+                &rows,
+            );
+        }
+    }
+    out.push_str("</section>\n");
+
+    // 6. Sheets.
+    let _ = writeln!(
+        out,
+        "<section class=\"chapter\" id=\"sheets\"><h2>6. {}</h2>",
+        e(l.t(K::SecSheets))
+    );
+    for (i, s) in sheets.iter().enumerate() {
+        sheet(&mut out, ctx, s, i + 1, sheets.len());
+    }
+    out.push_str("</section>\n");
+
+    // 7. Files.
+    let _ = writeln!(
+        out,
+        "<section class=\"chapter\" id=\"files\"><h2>7. {}</h2>",
+        e(l.t(K::SecFiles))
+    );
+    let rows: Vec<Vec<Cell>> = files
+        .iter()
+        .map(|(f, d)| vec![Cell::Mono(f.clone()), Cell::T(d.clone())])
+        .collect();
+    table(
+        &mut out,
+        &[(l.t(K::File), false), (l.t(K::Contents_), false)],
+        &rows,
+    );
+    let _ = writeln!(out, "<p class=\"note\">{}</p>", e(l.t(K::NetboxNote)));
+    out.push_str("</section>\n</body>\n</html>\n");
+    out
+}
+
+fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
+    let l = ctx.l;
+    let _ = writeln!(out, "<article class=\"sheet\" id=\"{}\">", e(&s.anchor));
+    let _ = writeln!(
+        out,
+        "<header><span class=\"t\">{}</span><span class=\"n\">{} {}</span></header>",
+        e(l.t(K::Sheet)),
+        e(l.t(K::SheetNumber)),
+        e(&s.number)
+    );
+    let blank = |v: &str| {
+        if v.is_empty() {
+            "\u{A0}".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let mut f = vec![
+        (l.t(K::SheetNumber).to_string(), s.number.clone()),
+        (l.t(K::Date).to_string(), s.date.clone()),
+        (l.t(K::SheetSite).to_string(), s.site.name.clone()),
+    ];
+    if let Some(loc) = &s.site.location {
+        f.push((l.t(K::Location).to_string(), loc.clone()));
+    }
+    f.push((l.t(K::Technician).to_string(), blank(&s.technician)));
+    f.push((l.t(K::Requester).to_string(), blank(&s.requester)));
+    f.push((l.t(K::KindOfWork).to_string(), s.kind_of_work.clone()));
+    f.push((l.t(K::Request).to_string(), s.request.clone()));
+    facts(out, "facts", &f);
+
+    let _ = writeln!(out, "<h4>{}</h4>", e(l.t(K::WorkDone)));
+    if !s.segments.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p><strong>{}</strong></p>",
+            e(l.t(K::SegmentsConfigured))
+        );
+        let rows: Vec<Vec<Cell>> = s
+            .segments
+            .iter()
+            .map(|g| {
+                vec![
+                    Cell::T(g.id.clone()),
+                    Cell::Num(g.vlan.to_string()),
+                    Cell::Mono(g.prefix.to_string()),
+                    Cell::Mono(g.gateway.to_string()),
+                    Cell::T(format!("{} {}", g.gateway_device, g.interface)),
+                    Cell::T(l.yes_no(g.isolated).to_string()),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &[
+                (l.t(K::Segment), false),
+                (l.t(K::Vlan), true),
+                (l.t(K::Prefix), false),
+                (l.t(K::Gateway), false),
+                (l.t(K::Interface), false),
+                (l.t(K::Isolated), false),
+            ],
+            &rows,
+        );
+    }
+    for d in &s.devices {
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", e(&d.title));
+        let rows: Vec<Vec<Cell>> = d
+            .interfaces
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::T(f.name.clone()),
+                    Cell::Mono(f.address.clone()),
+                    Cell::Mono(f.address6.clone()),
+                    Cell::T(f.role.clone()),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &[
+                (l.t(K::Interface), false),
+                (l.t(K::Address), false),
+                (l.t(K::Address6), false),
+                (l.t(K::Role), false),
+            ],
+            &rows,
+        );
+        let _ = writeln!(
+            out,
+            "<ul><li>{} (<a href=\"#routes-{}\">{}</a>)</li><li>{}</li></ul>",
+            e(&l.f(
+                K::RoutesConfigured,
+                &[
+                    ("n", &l.int(d.routes.len() as u64)),
+                    ("device", &d.device.id)
+                ]
+            )),
+            e(&d.device.id),
+            e(&l.f(K::RoutesOf, &[("device", &d.device.id)])),
+            e(&l.f(
+                K::FiltersConfigured,
+                &[
+                    ("n", &l.int(d.filters.len() as u64)),
+                    ("device", &d.device.id)
+                ]
+            ))
+        );
+        if !d.filters.is_empty() {
+            let rows: Vec<Vec<Cell>> = d
+                .filters
+                .iter()
+                .map(|r| {
+                    let [a, f, t, p, port] = filter_cells(ctx, r);
+                    vec![
+                        Cell::T(a),
+                        Cell::T(f),
+                        Cell::T(t),
+                        Cell::T(p),
+                        Cell::Num(port),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                &[
+                    (l.t(K::Action), false),
+                    (l.t(K::From), false),
+                    (l.t(K::To), false),
+                    (l.t(K::Protocol), false),
+                    (l.t(K::Port), true),
+                ],
+                &rows,
+            );
+        }
+    }
+    if !s.layer2.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>{}</p>",
+            e(&l.f(K::Layer2Installed, &[("names", &s.layer2.join(", "))]))
+        );
+    }
+
+    let _ = writeln!(out, "<h4>{}</h4>", e(l.t(K::TestsRun)));
+    if s.tests.is_empty() {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", e(&observations(ctx, s)));
+    } else {
+        let rows: Vec<Vec<Cell>> = s
+            .tests
+            .iter()
+            .map(|r| {
+                let (from, to) = what(r);
+                vec![
+                    Cell::T(ctx.check_name(&r.check)),
+                    Cell::T(from),
+                    Cell::T(to),
+                    Cell::H(badge(ctx, r.verdict)),
+                    Cell::T(ctx.figures(&r.measured)),
+                    Cell::T(r.reason.clone().unwrap_or_default()),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &[
+                (l.t(K::Check), false),
+                (l.t(K::From), false),
+                (l.t(K::To), false),
+                (l.t(K::Verdict), false),
+                (l.t(K::Measured), false),
+                (l.t(K::Reason), false),
+            ],
+            &rows,
+        );
+    }
+    let _ = writeln!(out, "<h4>{}</h4>", e(l.t(K::Schedule)));
+    out.push_str("<table class=\"facts\"><tbody>");
+    for (k, v) in schedule(ctx, s) {
+        let class = if k == l.t(K::DeadlineMet) {
+            match s.met {
+                Some(true) => " class=\"met-yes\"",
+                Some(false) => " class=\"met-no\"",
+                None => "",
+            }
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td{class}>{}</td></tr>",
+            e(&k),
+            e(&v)
+        );
+    }
+    out.push_str("</tbody></table>\n");
+    let _ = writeln!(
+        out,
+        "<p><strong>{}</strong>{}{}</p>",
+        e(l.t(K::Observations)),
+        e(l.colon()),
+        e(&observations(ctx, s))
+    );
+    let _ = writeln!(
+        out,
+        "<div class=\"signs\"><div class=\"sign\"><div class=\"who\">{}</div><div class=\"hint\">{}</div></div><div class=\"sign\"><div class=\"who\">{}</div><div class=\"hint\">{}</div></div></div>",
+        e(l.t(K::SignTechnician)),
+        e(l.t(K::SignHint)),
+        e(l.t(K::SignClient)),
+        e(l.t(K::SignHint))
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">{}</p></article>",
+        e(&l.f(
+            K::PageOf,
+            &[("n", &n.to_string()), ("total", &total.to_string())]
+        ))
+    );
+}

@@ -1,0 +1,565 @@
+//! Every piece of text the documents print, in French and English, and the
+//! locale-specific formatting of numbers, dates, durations and bandwidths.
+//!
+//! The catalog is one macro invocation: a key cannot exist in one language and not in
+//! the other, and a test checks that no entry is empty and that both languages use
+//! the same `{placeholders}`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Language of the documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// French (the default: the certification deliverables are in French).
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    /// `fr` or `en`, as in `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parse `fr` or `en` (case-insensitive; `fr-FR`, `en_GB` too).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let l = s.trim().to_ascii_lowercase();
+        let base = l.split(['-', '_']).next().unwrap_or("");
+        match base {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The text of a catalog key.
+    pub fn t(self, k: K) -> &'static str {
+        match self {
+            Lang::Fr => k.fr(),
+            Lang::En => k.en(),
+        }
+    }
+
+    /// The text of a key with `{name}` placeholders replaced.
+    pub fn f(self, k: K, args: &[(&str, &str)]) -> String {
+        let mut s = self.t(k).to_string();
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), value);
+        }
+        s
+    }
+
+    /// Thousands separator: a narrow no-break space in French, a comma in English.
+    fn group_sep(self) -> &'static str {
+        match self {
+            Lang::Fr => "\u{202F}",
+            Lang::En => ",",
+        }
+    }
+
+    /// Space between a number and its unit: no-break in French.
+    pub fn unit_sep(self) -> &'static str {
+        match self {
+            Lang::Fr => "\u{00A0}",
+            Lang::En => " ",
+        }
+    }
+
+    /// `1 000 000` (fr) or `1,000,000` (en).
+    pub fn int(self, n: u64) -> String {
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + 8);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(self.group_sep());
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// A decimal number with at most `places` decimals, trailing zeros removed:
+    /// `2,5` (fr) or `2.5` (en).
+    pub fn dec(self, x: f64, places: usize) -> String {
+        if !x.is_finite() {
+            return "—".to_string();
+        }
+        let neg = x < 0.0;
+        let s = format!("{:.*}", places, x.abs());
+        let (int_part, frac) = match s.split_once('.') {
+            Some((i, f)) => (i.to_string(), f.trim_end_matches('0').to_string()),
+            None => (s.clone(), String::new()),
+        };
+        let int_val: u64 = int_part.parse().unwrap_or(0);
+        let mut out = String::new();
+        if neg && (int_val > 0 || !frac.is_empty()) {
+            out.push('-');
+        }
+        out.push_str(&self.int(int_val));
+        if !frac.is_empty() {
+            out.push(match self {
+                Lang::Fr => ',',
+                Lang::En => '.',
+            });
+            out.push_str(&frac);
+        }
+        out
+    }
+
+    /// `25 %` (fr, narrow no-break space) or `25%` (en).
+    pub fn percent(self, x: f64) -> String {
+        match self {
+            Lang::Fr => format!("{}\u{202F}%", self.dec(x, 1)),
+            Lang::En => format!("{}%", self.dec(x, 1)),
+        }
+    }
+
+    /// A bandwidth for people: `100 Mbit/s`, `2,5 Gbit/s`.
+    pub fn bandwidth(self, bps: u64) -> String {
+        let (v, unit) = scale_bps(bps as f64);
+        format!("{}{}{}", self.dec(v, 2), self.unit_sep(), unit)
+    }
+
+    /// Same as [`Lang::bandwidth`] for measured (fractional) values.
+    pub fn bandwidth_f(self, bps: f64) -> String {
+        let (v, unit) = scale_bps(bps);
+        format!("{}{}{}", self.dec(v, 1), self.unit_sep(), unit)
+    }
+
+    /// `29/11/2026` (fr) or `2026-11-29` (en).
+    pub fn date(self, d: NaiveDate) -> String {
+        match self {
+            Lang::Fr => d.format("%d/%m/%Y").to_string(),
+            Lang::En => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// `01/12/2026 14:02:11 UTC` (fr) or `2026-12-01 14:02:11 UTC` (en).
+    pub fn datetime(self, t: DateTime<Utc>) -> String {
+        match self {
+            Lang::Fr => t.format("%d/%m/%Y %H:%M:%S UTC").to_string(),
+            Lang::En => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        }
+    }
+
+    /// `14:02:11`.
+    pub fn time(self, t: DateTime<Utc>) -> String {
+        t.format("%H:%M:%S").to_string()
+    }
+
+    /// A duration for people: `8 s`, `3 min 12 s`, `1 h 05 min`, `2 j 3 h` / `2 d 3 h`.
+    pub fn duration(self, seconds: i64) -> String {
+        let sep = self.unit_sep();
+        let neg = seconds < 0;
+        let s = seconds.unsigned_abs();
+        let body = if s < 60 {
+            format!("{s}{sep}s")
+        } else if s < 3600 {
+            format!("{}{sep}min {:02}{sep}s", s / 60, s % 60)
+        } else if s < 86_400 {
+            format!("{}{sep}h {:02}{sep}min", s / 3600, (s % 3600) / 60)
+        } else {
+            let d = match self {
+                Lang::Fr => "j",
+                Lang::En => "d",
+            };
+            format!("{}{sep}{d} {}{sep}h", s / 86_400, (s % 86_400) / 3600)
+        };
+        if neg { format!("-{body}") } else { body }
+    }
+
+    /// ` : ` in French (a no-break space before the colon), `: ` in English.
+    pub fn colon(self) -> &'static str {
+        match self {
+            Lang::Fr => "\u{A0}: ",
+            Lang::En => ": ",
+        }
+    }
+
+    /// `oui`/`non` or `yes`/`no`.
+    pub fn yes_no(self, b: bool) -> &'static str {
+        self.t(if b { K::Yes } else { K::No })
+    }
+}
+
+fn scale_bps(bps: f64) -> (f64, &'static str) {
+    if bps >= 1e12 {
+        (bps / 1e12, "Tbit/s")
+    } else if bps >= 1e9 {
+        (bps / 1e9, "Gbit/s")
+    } else if bps >= 1e6 {
+        (bps / 1e6, "Mbit/s")
+    } else if bps >= 1e3 {
+        (bps / 1e3, "kbit/s")
+    } else {
+        (bps, "bit/s")
+    }
+}
+
+/// Parse an RFC 3339 time as written by `netkit verify`.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+macro_rules! catalog {
+    ($($key:ident => $fr:expr, $en:expr;)*) => {
+        /// A catalog key: one piece of document text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum K { $($key,)* }
+
+        impl K {
+            /// Every key, for the completeness test.
+            pub const ALL: &'static [K] = &[$(K::$key,)*];
+            pub fn fr(self) -> &'static str { match self { $(K::$key => $fr,)* } }
+            pub fn en(self) -> &'static str { match self { $(K::$key => $en,)* } }
+        }
+    };
+}
+
+catalog! {
+    Yes => "oui", "yes";
+    No => "non", "no";
+    None_ => "aucun", "none";
+    Any => "toute destination", "any destination";
+    NotSet => "non renseigné", "not set";
+    // Document titles.
+    DocTitle => "Dossier technique du réseau « {name} »", "Network documentation: {name}";
+    DocSubtitle => "Topologie, plan d'adressage, tables de routage, recette et fiches d'intervention",
+        "Topology, addressing plan, routing tables, acceptance test and intervention sheets";
+    GeneratedBy => "Document produit par netkit le {date}", "Document produced by netkit on {date}";
+    Contents => "Sommaire", "Contents";
+    Summary => "Synthèse", "Summary";
+    SecTopology => "Topologie du réseau", "Network topology";
+    SecAddressing => "Plan d'adressage", "Addressing plan";
+    SecRouting => "Tables de routage", "Routing tables";
+    SecFilters => "Règles de filtrage", "Filtering rules";
+    SecAcceptance => "Rapport de recette", "Acceptance report";
+    SecSheets => "Fiches d'intervention", "Intervention sheets";
+    SecFiles => "Fichiers fournis", "Files delivered";
+    // Cover facts.
+    Topology => "Topologie", "Topology";
+    Description => "Description", "Description";
+    Date => "Date", "Date";
+    Technician => "Technicien", "Technician";
+    Requester => "Demandeur", "Requester";
+    Playbook => "Cahier de recette", "Acceptance playbook";
+    RoutingMode => "Routage", "Routing";
+    RoutingStatic => "statique", "static";
+    RoutingOspf => "dynamique (OSPF)", "dynamic (OSPF)";
+    Sites => "Sites", "Sites";
+    Segments => "Segments", "Segments";
+    L3Devices => "Équipements de niveau 3", "Layer-3 devices";
+    Devices => "Équipements", "Devices";
+    Links => "Liaisons", "Links";
+    WanLinks => "Liaisons inter-sites", "WAN links";
+    IntraLinks => "Liaisons internes aux sites", "Links inside sites";
+    AcceptanceResult => "Résultat de la recette", "Acceptance result";
+    AcceptanceNotRun => "recette non exécutée", "acceptance test not run";
+    AcceptancePassed => "conforme : {passed} contrôle(s) sur {total} réussi(s)", "passed: {passed} of {total} check(s)";
+    AcceptanceFailed => "non conforme : {failed} échec(s), {errors} erreur(s) sur {total} contrôle(s)", "not passed: {failed} failure(s), {errors} error(s) out of {total} check(s)";
+    Pools => "Réserves d'adresses", "Address pools";
+    PoolIpv4 => "IPv4", "IPv4";
+    PoolIpv6 => "IPv6", "IPv6";
+    PoolWan => "Liaisons point à point", "Point-to-point links";
+    PoolLoopbacks => "Adresses de bouclage", "Loopbacks";
+    PoolReserve => "Réservé (jamais alloué)", "Reserved (never allocated)";
+    Growth => "Marge de croissance", "Growth margin";
+    P2pPrefix => "Préfixe des liaisons", "Link prefix length";
+    // Diagram.
+    DiagramCaption => "Schéma produit par netkit (fichiers topology.svg, topology.dot, topology.mmd et topology.drawio fournis).",
+        "Diagram drawn by netkit (files topology.svg, topology.dot, topology.mmd and topology.drawio delivered).";
+    DiagramTitle => "Topologie du réseau {name}", "Network topology of {name}";
+    Legend => "Légende", "Legend";
+    LegendWan => "liaison inter-sites (débit · coût · préfixe)", "WAN link (bandwidth · cost · prefix)";
+    LegendIntra => "liaison interne au site", "link inside a site";
+    LegendIsolated => "segment isolé", "isolated segment";
+    LegendSegment => "segment (VLAN · nom · préfixe)", "segment (VLAN · name · prefix)";
+    Isolated => "isolé", "isolated";
+    Loopback => "bouclage", "loopback";
+    Cost => "coût", "cost";
+    CostCol => "Coût", "Cost";
+    Internet => "Internet", "Internet";
+    Upstream => "opérateur {addr}", "upstream {addr}";
+    Uplink => "accès Internet", "Internet uplink";
+    MoreHosts => "… et {n} autre(s)", "… and {n} more";
+    Layer2 => "Niveau 2 : {names}", "Layer 2: {names}";
+    // Device kinds.
+    KindRouter => "routeur", "router";
+    KindL3Switch => "commutateur N3", "layer-3 switch";
+    KindFirewall => "pare-feu", "firewall";
+    KindSwitch => "commutateur", "switch";
+    KindAccessPoint => "point d'accès", "access point";
+    KindServer => "serveur", "server";
+    // Addressing plan.
+    Type => "Type", "Type";
+    Site => "Site", "Site";
+    Location => "Localisation", "Location";
+    Object => "Objet", "Object";
+    Segment => "Segment", "Segment";
+    Name => "Nom", "Name";
+    Vlan => "VLAN", "VLAN";
+    Prefix => "Préfixe", "Prefix";
+    Prefix6 => "Préfixe IPv6", "IPv6 prefix";
+    Mask => "Masque", "Mask";
+    Gateway => "Passerelle", "Gateway";
+    Gateway6 => "Passerelle IPv6", "IPv6 gateway";
+    Address => "Adresse", "Address";
+    Address6 => "Adresse IPv6", "IPv6 address";
+    Device => "Équipement", "Device";
+    Kind => "Type", "Kind";
+    Interface => "Interface", "Interface";
+    HostsAsked => "Hôtes demandés", "Hosts requested";
+    SizedFor => "Dimensionné pour", "Sized for";
+    Usable => "Adresses utilisables", "Usable addresses";
+    Bandwidth => "Débit", "Bandwidth";
+    EndA => "Extrémité A", "End A";
+    EndB => "Extrémité B", "End B";
+    AddressA => "Adresse A", "Address A";
+    AddressB => "Adresse B", "Address B";
+    Block => "Bloc du site", "Site block";
+    RowSiteBlock => "bloc de site", "site block";
+    RowSegment => "segment", "segment";
+    RowWan => "liaison inter-sites", "WAN link";
+    RowIntra => "liaison interne", "internal link";
+    RowLoopback => "bouclage", "loopback";
+    RowUplink => "accès Internet", "Internet uplink";
+    RowNamed => "hôte fixe", "fixed host";
+    Services => "Services", "Services";
+    Fqdn => "Nom DNS", "DNS name";
+    NamedHosts => "Hôtes fixes", "Fixed hosts";
+    LinksTable => "Liaisons point à point", "Point-to-point links";
+    LoopbacksTable => "Adresses de bouclage", "Loopback addresses";
+    SegmentsOfSite => "Site {site}", "Site {site}";
+    DnsZone => "Zone DNS {domain}, serveur {server} ({addr})", "DNS zone {domain}, server {server} ({addr})";
+    // Routing.
+    Destination => "Destination", "Destination";
+    NextHop => "Passerelle suivante", "Next hop";
+    Metric => "Métrique", "Metric";
+    RouteKind => "Origine", "Origin";
+    Describes => "Vers", "Reaches";
+    KindConnected => "directement connecté", "connected";
+    KindStatic => "statique", "static";
+    KindDefault => "par défaut", "default";
+    KindOspf => "OSPF", "OSPF";
+    DirectlyConnected => "—", "—";
+    RoutesOf => "Table de routage de {device}", "Routing table of {device}";
+    NoRoutes => "Aucune route.", "No routes.";
+    DescDefault => "route par défaut (Internet)", "default route (Internet)";
+    DescSegment => "segment {id}", "segment {id}";
+    DescSite => "site {site} (résumé)", "site {site} (summary)";
+    DescLoopback => "bouclage de {device}", "loopback of {device}";
+    DescLink => "liaison {a} – {b}", "link {a} – {b}";
+    DescUplink => "accès Internet de {device}", "Internet uplink of {device}";
+    DescOther => "autre réseau", "other network";
+    OspfDesign => "Conception OSPF : {design}, bande passante de référence {bw}.", "OSPF design: {design}, reference bandwidth {bw}.";
+    // Filters.
+    FiltersIntro => "Filtrage à états sur la passerelle du segment source : les réponses aux connexions ouvertes depuis l'autre côté passent toujours. Première règle correspondante appliquée.",
+        "Stateful filtering on the gateway of the source segment: replies to connections opened from the other side always pass. The first matching rule applies.";
+    FiltersOf => "Règles de {device}", "Rules of {device}";
+    NoFilters => "Aucune règle de filtrage : tout le trafic interne est autorisé.", "No filtering rules: all internal traffic is allowed.";
+    Action => "Action", "Action";
+    From => "Source", "From";
+    To => "Destination", "To";
+    Protocol => "Protocole", "Protocol";
+    Port => "Port", "Port";
+    Reason => "Motif", "Reason";
+    Accept => "autoriser", "accept";
+    Drop => "refuser", "drop";
+    AllTraffic => "tout", "all";
+    // Acceptance.
+    NoResults => "Aucun test n'a encore été exécuté : la recette reste à faire (lancer « netkit verify … --format json » puis « netkit report … --results RÉSULTATS.json »).",
+        "No test has been run yet: the acceptance test remains to be done (run `netkit verify … --format json`, then `netkit report … --results RESULTS.json`).";
+    Target => "Cible", "Target";
+    TargetLab => "maquette (espaces de noms réseau)", "mock-up (network namespaces)";
+    TargetLive => "réseau réel", "live network";
+    Started => "Début", "Start";
+    Finished => "Fin", "End";
+    Duration => "Durée", "Duration";
+    Checks => "Contrôles", "Checks";
+    Passed => "Réussis", "Passed";
+    Failed => "Échecs", "Failed";
+    Errors => "Erreurs", "Errors";
+    SuccessRate => "Taux de réussite", "Success rate";
+    Check => "Contrôle", "Check";
+    Verdict => "Verdict", "Verdict";
+    Expected => "Attendu", "Expected";
+    Measured => "Mesuré", "Measured";
+    Probed => "Cible sondée", "Probed";
+    VerdictPass => "réussi", "pass";
+    VerdictFail => "échec", "fail";
+    VerdictError => "erreur", "error";
+    ByCheck => "Par type de contrôle", "By kind of check";
+    Details => "Détail des contrôles", "Checks in detail";
+    FailuresTitle => "Anomalies à traiter", "Problems to fix";
+    NoFailures => "Aucune anomalie.", "No problems.";
+    CheckReach => "joignabilité", "reachability";
+    CheckIsolate => "isolement", "isolation";
+    CheckTcp => "service TCP", "TCP service";
+    CheckUdp => "service UDP", "UDP service";
+    CheckDns => "résolution DNS", "DNS resolution";
+    CheckPath => "chemin", "path";
+    CheckBandwidth => "débit", "bandwidth";
+    CheckSnmp => "supervision SNMP", "SNMP monitoring";
+    CheckService => "service", "service";
+    // Figures (measured/expected keys).
+    FigSent => "envoyés", "sent";
+    FigReceived => "reçus", "received";
+    FigLoss => "perte", "loss";
+    FigLatency => "latence", "latency";
+    FigRttMin => "RTT min", "min RTT";
+    FigRttMax => "RTT max", "max RTT";
+    FigThroughput => "débit", "throughput";
+    FigMinThroughput => "débit minimal", "minimum throughput";
+    FigHops => "sauts", "hops";
+    FigVia => "via", "via";
+    FigReply => "réponse", "reply";
+    FigConnected => "connexion établie", "connected";
+    FigAnswer => "réponse DNS", "DNS answer";
+    FigExpect => "attendu", "expected";
+    FigPort => "port", "port";
+    FigDuration => "durée", "duration";
+    FigStreams => "flux", "streams";
+    FigRetransmits => "retransmissions", "retransmits";
+    FigCount => "nombre", "count";
+    FigTime => "temps", "time";
+    // Sheets.
+    Sheet => "Fiche d'intervention", "Intervention sheet";
+    SheetNumber => "N°", "No.";
+    SheetSite => "Site d'intervention", "Site";
+    KindOfWork => "Nature de l'intervention", "Kind of work";
+    KindOfWorkValue => "Déploiement du réseau du site et recette", "Site network deployment and acceptance test";
+    Request => "Demande", "Request";
+    RequestValue => "Mettre en service le réseau du site {site}{location} conformément au plan « {name} » ({segments} segment(s), {devices} équipement(s) de niveau 3, {links} liaison(s)) et en faire la recette.",
+        "Bring the network of site {site}{location} into service according to plan “{name}” ({segments} segment(s), {devices} layer-3 device(s), {links} link(s)) and test it.";
+    WorkDone => "Travaux réalisés", "Work done";
+    SegmentsConfigured => "Segments configurés", "Segments configured";
+    InterfacesOf => "{device} ({kind}), bouclage {loopback}", "{device} ({kind}), loopback {loopback}";
+    InterfacesOfNoLoopback => "{device} ({kind})", "{device} ({kind})";
+    Role => "Rôle", "Role";
+    RoleSegment => "passerelle de {id} (VLAN {vlan})", "gateway of {id} (VLAN {vlan})";
+    RoleLink => "liaison vers {peer}", "link to {peer}";
+    RoleUplink => "accès Internet (opérateur {addr})", "Internet uplink (upstream {addr})";
+    RoutesConfigured => "{n} route(s) configurée(s) sur {device}", "{n} route(s) configured on {device}";
+    FiltersConfigured => "{n} règle(s) de filtrage configurée(s) sur {device}", "{n} filtering rule(s) configured on {device}";
+    Layer2Installed => "Équipements de niveau 2 installés : {names}", "Layer-2 devices installed: {names}";
+    TestsRun => "Tests réalisés", "Tests run";
+    NoTestsForSite => "Aucun test n'a encore été exécuté pour ce site.", "No test has been run for this site yet.";
+    NoTestsInResults => "Les résultats fournis ne contiennent aucun test concernant ce site.", "The results supplied hold no test about this site.";
+    Schedule => "Horaires", "Schedule";
+    Deadline => "Échéance", "Deadline";
+    DeadlineMet => "Échéance respectée", "Deadline met";
+    NotAssessed => "non évaluable", "cannot be assessed";
+    NoDeadline => "aucune échéance fixée", "no deadline set";
+    Observations => "Observations", "Remarks";
+    ObservationsOk => "Tous les tests du site sont réussis.", "Every test of the site passed.";
+    ObservationsKo => "{n} test(s) non réussi(s) : voir le détail ci-dessus.", "{n} test(s) did not pass: see above.";
+    Signatures => "Signatures", "Signatures";
+    SignTechnician => "Le technicien", "Technician";
+    SignClient => "Le client", "Client";
+    SignHint => "Nom, date et signature", "Name, date and signature";
+    PageOf => "Fiche {n} sur {total}", "Sheet {n} of {total}";
+    // Files.
+    FileIndex => "ce document", "this document";
+    FileSvg => "schéma de la topologie (SVG)", "topology diagram (SVG)";
+    FileDot => "schéma au format Graphviz", "diagram in Graphviz format";
+    FileMmd => "schéma au format Mermaid (wikis Markdown)", "diagram in Mermaid format (Markdown wikis)";
+    FileDrawio => "schéma modifiable dans draw.io / diagrams.net", "diagram to edit in draw.io / diagrams.net";
+    FileAddrCsv => "plan d'adressage (tableur)", "addressing plan (spreadsheet)";
+    FileRoutesCsv => "tables de routage (tableur)", "routing tables (spreadsheet)";
+    FileAddrMd => "plan d'adressage (Markdown)", "addressing plan (Markdown)";
+    FileRoutesMd => "tables de routage (Markdown)", "routing tables (Markdown)";
+    FileAcceptanceMd => "rapport de recette (Markdown)", "acceptance report (Markdown)";
+    FileSheetsMd => "fiches d'intervention (Markdown)", "intervention sheets (Markdown)";
+    FileNetbox => "import en masse NetBox ({what})", "NetBox bulk import ({what})";
+    NetboxSites => "sites", "sites";
+    NetboxPrefixes => "préfixes", "prefixes";
+    NetboxVlans => "VLAN", "VLANs";
+    NetboxAddresses => "adresses IP", "IP addresses";
+    File => "Fichier", "File";
+    Contents_ => "Contenu", "Contents";
+    NetboxNote => "Importer dans NetBox 4.2 ou plus récent dans l'ordre : sites, VLAN, préfixes, adresses IP.",
+        "Import into NetBox 4.2 or later in this order: sites, VLANs, prefixes, IP addresses.";
+    // NetBox descriptions.
+    NbSiteBlock => "bloc du site {site}", "block of site {site}";
+    NbSegment => "segment {id}", "segment {id}";
+    NbLink => "liaison {a} – {b}", "link {a} – {b}";
+    NbLoopbacks => "bouclages des équipements", "device loopbacks";
+    NbLoopback => "bouclage de {device}", "loopback of {device}";
+    NbGateway => "passerelle de {id} ({device} {interface})", "gateway of {id} ({device} {interface})";
+    NbLinkEnd => "{device} {interface}, liaison vers {peer}", "{device} {interface}, link to {peer}";
+    NbNamed => "hôte fixe {id}", "fixed host {id}";
+    NbPool => "réserve {what}", "pool {what}";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn placeholders(s: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('{') {
+            let after = &rest[i + 1..];
+            match after.find('}') {
+                Some(j) => {
+                    out.insert(after[..j].to_string());
+                    rest = &after[j + 1..];
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_key_has_both_languages_with_the_same_placeholders() {
+        for k in K::ALL {
+            assert!(!k.fr().trim().is_empty(), "{k:?} has no French text");
+            assert!(!k.en().trim().is_empty(), "{k:?} has no English text");
+            assert_eq!(
+                placeholders(k.fr()),
+                placeholders(k.en()),
+                "{k:?}: the two languages use different placeholders"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_in_each_locale() {
+        assert_eq!(Lang::Fr.int(1_000_000), "1\u{202F}000\u{202F}000");
+        assert_eq!(Lang::En.int(1_000_000), "1,000,000");
+        assert_eq!(Lang::En.int(999), "999");
+        assert_eq!(Lang::Fr.dec(2.5, 2), "2,5");
+        assert_eq!(Lang::En.dec(1234.5, 1), "1,234.5");
+        assert_eq!(Lang::Fr.bandwidth(100_000_000), "100\u{A0}Mbit/s");
+        assert_eq!(Lang::En.bandwidth(2_500_000_000), "2.5 Gbit/s");
+        assert_eq!(Lang::Fr.percent(25.0), "25\u{202F}%");
+    }
+
+    #[test]
+    fn dates_in_each_locale() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        assert_eq!(Lang::Fr.date(d), "29/11/2026");
+        assert_eq!(Lang::En.date(d), "2026-11-29");
+        let t = parse_time("2026-12-01T14:02:11Z").unwrap();
+        assert_eq!(Lang::Fr.datetime(t), "01/12/2026 14:02:11 UTC");
+        assert_eq!(Lang::Fr.duration(8), "8\u{A0}s");
+        assert_eq!(Lang::En.duration(192), "3 min 12 s");
+        assert_eq!(Lang::En.duration(3900), "1 h 05 min");
+        assert_eq!(Lang::Fr.duration(90_000), "1\u{A0}j 1\u{A0}h");
+    }
+
+    #[test]
+    fn languages_parse() {
+        assert_eq!(Lang::parse("fr"), Some(Lang::Fr));
+        assert_eq!(Lang::parse("EN-gb"), Some(Lang::En));
+        assert_eq!(Lang::parse("de"), None);
+    }
+}
