@@ -12,5 +12,5 @@ mod types;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use parse::{Parsed, parse};
+pub use parse::{MAX_BYTES, Parsed, parse};
 pub use types::*;

@@ -37,6 +37,8 @@ impl Parsed {
 
 /// More diagnostics than this are summarized in one last line.
 const MAX_DIAGNOSTICS: usize = 200;
+/// Largest topology file: a generated 1,000-site topology takes about 0.5 MB.
+pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// Largest `hosts` of a segment: a whole /8.
 const MAX_HOSTS: i64 = 16_777_214;
 /// Largest `growth`, in percent.
@@ -45,9 +47,13 @@ const MAX_GROWTH: i64 = 1000;
 /// Parse a topology file's bytes (UTF-8 YAML). Never panics; every problem found is
 /// in `diagnostics`, sorted by position.
 pub fn parse(source: &[u8]) -> Parsed {
-    let (topology, mut diagnostics) = match std::str::from_utf8(source) {
-        Err(e) => (None, vec![not_utf8(source, e.valid_up_to())]),
-        Ok(text) => build(text),
+    let (topology, mut diagnostics) = if source.len() > MAX_BYTES {
+        (None, vec![too_big(source.len())])
+    } else {
+        match std::str::from_utf8(source) {
+            Err(e) => (None, vec![not_utf8(source, e.valid_up_to())]),
+            Ok(text) => build(text),
+        }
     };
     // Keep diagnostics in file order; whole-file problems first.
     diagnostics.sort_by_key(|d| d.span.map_or((0, 0), |s| (1, s.offset)));
@@ -84,6 +90,19 @@ fn build(text: &str) -> (Option<Topology>, Vec<Diagnostic>) {
         w.cross_checks(t);
     }
     (topo, w.diags)
+}
+
+fn too_big(len: usize) -> Diagnostic {
+    #[allow(clippy::cast_precision_loss)] // A size in MB for a message.
+    let mb = len as f64 / (1024.0 * 1024.0);
+    Diagnostic::error(
+        None,
+        format!(
+            "the file is {mb:.1} MB, more than the {} MB a topology file may have",
+            MAX_BYTES / (1024 * 1024)
+        ),
+    )
+    .with_hint("check that this is the right file: a 1,000-site topology takes about 0.5 MB")
 }
 
 fn not_utf8(source: &[u8], valid_up_to: usize) -> Diagnostic {
