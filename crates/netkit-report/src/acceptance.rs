@@ -161,7 +161,7 @@ pub fn markdown(ctx: &Ctx) -> String {
         .into_iter()
         .map(|(k, v)| vec![k, v])
         .collect();
-    md_table(&mut out, &[l.t(K::Object), l.t(K::Description)], &facts);
+    md_table(&mut out, &[l.t(K::Field), l.t(K::Value)], &facts);
     let c = Counts::of(&res.results);
     let _ = writeln!(out, "## {}\n", md(l.t(K::ByCheck)));
     let mut rows: Vec<Vec<String>> = by_check(res)

@@ -35,13 +35,15 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 .cover .kicker { text-transform: uppercase; letter-spacing: 0.12em; color: var(--muted); font-size: 10pt; margin-bottom: 8px; }
 .cover .subtitle { font-size: 13pt; color: var(--muted); margin-bottom: 28px; }
 .cover table { width: auto; min-width: 60%; font-size: 10.5pt; }
+table.facts { width: auto; min-width: 50%; }
+table.facts th { width: 14em; }
 .cover th { width: 15em; }
 .cover .foot { margin-top: 36px; color: var(--muted); font-size: 9pt; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 9px; font-size: 8.5pt; font-weight: bold; color: #fff; white-space: nowrap; }
 .badge.pass { background: var(--ok); } .badge.fail { background: var(--ko); } .badge.error { background: var(--warn); } .badge.none { background: #6b7280; }
 .result { font-size: 12pt; font-weight: bold; padding: 8px 12px; border-radius: 6px; display: inline-block; }
 .result.pass { background: #dcfce7; color: var(--ok); } .result.fail { background: #fee2e2; color: var(--ko); } .result.none { background: #f3f4f6; color: var(--muted); }
-nav.toc ol { padding-left: 1.4em; } nav.toc li { margin: 4px 0; font-size: 11pt; }
+nav.toc ol { list-style: none; padding-left: 0; } nav.toc ol ol { padding-left: 1.6em; } nav.toc li { margin: 4px 0; font-size: 11pt; }
 nav.toc ol ol { font-size: 10pt; }
 figure { margin: 0; } figure svg { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
@@ -378,7 +380,7 @@ pub fn render(
                 (l.t(K::HostsAsked), true),
                 (l.t(K::SizedFor), true),
                 (l.t(K::Usable), true),
-                (l.t(K::Isolated), false),
+                (l.t(K::IsolatedCol), false),
                 (l.t(K::Prefix6), false),
             ],
             &seg_rows,
@@ -839,7 +841,7 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
                 (l.t(K::Prefix), false),
                 (l.t(K::Gateway), false),
                 (l.t(K::Interface), false),
-                (l.t(K::Isolated), false),
+                (l.t(K::IsolatedCol), false),
             ],
             &rows,
         );

@@ -281,6 +281,9 @@ catalog! {
     LegendIsolated => "segment isolé", "isolated segment";
     LegendSegment => "segment (VLAN · nom · préfixe)", "segment (VLAN · name · prefix)";
     Isolated => "isolé", "isolated";
+    IsolatedCol => "Isolé", "Isolated";
+    Field => "Rubrique", "Field";
+    Value => "Valeur", "Value";
     Loopback => "bouclage", "loopback";
     Cost => "coût", "cost";
     CostCol => "Coût", "Cost";

@@ -350,7 +350,7 @@ pub fn markdown(ctx: &Ctx, sheets: &[Sheet]) -> String {
             vec![l.t(K::KindOfWork).to_string(), s.kind_of_work.clone()],
             vec![l.t(K::Request).to_string(), s.request.clone()],
         ];
-        md_table(&mut out, &[l.t(K::Object), l.t(K::Description)], &facts);
+        md_table(&mut out, &[l.t(K::Field), l.t(K::Value)], &facts);
         let _ = writeln!(out, "### {}\n", md(l.t(K::WorkDone)));
         let seg_rows: Vec<Vec<String>> = s
             .segments
@@ -376,7 +376,7 @@ pub fn markdown(ctx: &Ctx, sheets: &[Sheet]) -> String {
                     l.t(K::Prefix),
                     l.t(K::Gateway),
                     l.t(K::Interface),
-                    l.t(K::Isolated),
+                    l.t(K::IsolatedCol),
                 ],
                 &seg_rows,
             );
@@ -465,7 +465,7 @@ pub fn markdown(ctx: &Ctx, sheets: &[Sheet]) -> String {
             .into_iter()
             .map(|(a, b)| vec![a, b])
             .collect();
-        md_table(&mut out, &[l.t(K::Object), l.t(K::Description)], &rows);
+        md_table(&mut out, &[l.t(K::Field), l.t(K::Value)], &rows);
         let _ = writeln!(
             out,
             "{}{}{}\n",

@@ -81,10 +81,10 @@ fn texts(out: &mut String, ts: &[Text]) {
     }
 }
 
-fn rect(out: &mut String, r: &Rect, rx: f64, fill: &str, stroke: &str, extra: &str) {
+fn rect(out: &mut String, class: &str, r: &Rect, rx: f64, fill: &str, stroke: &str, extra: &str) {
     let _ = write!(
         out,
-        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\"{extra}/>",
+        "<rect class=\"{class}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\"{extra}/>",
         n(r.x),
         n(r.y),
         n(r.w),
@@ -118,7 +118,19 @@ fn draw_box(out: &mut String, b: &LBox) {
             } else {
                 ("#f5f3fb", "#8b7bb5", "#5b4a8b")
             };
-            rect(out, r, 7.0, fill, stroke, " stroke-width=\"1.2\"");
+            rect(
+                out,
+                if b.kind == BoxKind::Site {
+                    "nk-site"
+                } else {
+                    "nk-internet"
+                },
+                r,
+                7.0,
+                fill,
+                stroke,
+                " stroke-width=\"1.2\"",
+            );
             let rr = 7.0;
             let _ = write!(
                 out,
@@ -131,7 +143,15 @@ fn draw_box(out: &mut String, b: &LBox) {
             );
         }
         BoxKind::Device(k) => {
-            rect(out, r, 5.0, "#ffffff", "#1e3a5f", " stroke-width=\"1.3\"");
+            rect(
+                out,
+                "nk-device",
+                r,
+                5.0,
+                "#ffffff",
+                "#1e3a5f",
+                " stroke-width=\"1.3\"",
+            );
             let _ = write!(
                 out,
                 "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"4\" fill=\"{}\"/>",
@@ -142,14 +162,22 @@ fn draw_box(out: &mut String, b: &LBox) {
             );
         }
         BoxKind::Upstream => {
-            rect(out, r, 12.0, "#ffffff", "#5b4a8b", " stroke-width=\"1.3\"");
+            rect(
+                out,
+                "nk-device",
+                r,
+                12.0,
+                "#ffffff",
+                "#5b4a8b",
+                " stroke-width=\"1.3\"",
+            );
         }
         BoxKind::Segment { isolated } => {
             let (fill, stroke, extra) = segment_style(isolated);
-            rect(out, r, 4.0, fill, stroke, extra);
+            rect(out, "nk-segment", r, 4.0, fill, stroke, extra);
         }
         BoxKind::Legend => {
-            rect(out, r, 4.0, "#ffffff", "#cbd5e1", "");
+            rect(out, "nk-legend", r, 4.0, "#ffffff", "#cbd5e1", "");
         }
         BoxKind::Caption => {}
     }
@@ -218,6 +246,7 @@ pub fn render(layout: &Layout, title: &str, standalone: bool) -> String {
             out.push_str("<g>");
             rect(
                 &mut out,
+                "nk-label",
                 &l.rect,
                 3.0,
                 "#ffffff",
@@ -243,11 +272,11 @@ pub fn render(layout: &Layout, title: &str, standalone: bool) -> String {
             }
             Sample::Box(BoxKind::Segment { isolated }, r) => {
                 let (fill, stroke, extra) = segment_style(*isolated);
-                rect(&mut out, r, 3.0, fill, stroke, extra);
+                rect(&mut out, "nk-sample", r, 3.0, fill, stroke, extra);
                 out.push('\n');
             }
             Sample::Box(_, r) => {
-                rect(&mut out, r, 3.0, "#ffffff", "#1e3a5f", "");
+                rect(&mut out, "nk-sample", r, 3.0, "#ffffff", "#1e3a5f", "");
                 out.push('\n');
             }
         }
