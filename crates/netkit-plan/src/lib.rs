@@ -4,9 +4,11 @@
 //! design. Pure and deterministic: no IO, the same input gives the same bytes.
 //!
 //! Not here: reading files, parsing YAML (`netkit-model`), configurations, labs.
+//! [`output`] renders a plan as terminal tables, Markdown or CSV.
 
 mod addressing;
 mod keep;
+pub mod output;
 mod routing;
 mod types;
 

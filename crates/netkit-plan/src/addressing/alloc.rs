@@ -417,44 +417,13 @@ pub(crate) fn allocate(req: &FamReq) -> Result<FamOut, Vec<Diagnostic>> {
     // fences are separate spaces.
     lo_fence.insert_block(fam, lo, Owner::LoopbackPool);
 
-    // Sites.
-    let mut site_blocks = Space::new();
-    let n = req.sites.len();
-    let mut sites: Vec<Option<Block>> = vec![None; n];
-    let mut segs: Vec<Vec<Block>> = vec![Vec::new(); n];
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| {
-        let s = &req.sites[i];
-        let group = if s.pin.is_some() {
-            0
-        } else if s.segs.iter().any(|g| g.pin.is_some()) {
-            1
-        } else if s.kept.is_some() {
-            2
-        } else {
-            3
-        };
-        (group, i)
-    });
+    // Sites: with room to grow first; if that runs out of space, every site tight.
+    let mut placed = place_all(req, true, &base, &wan_fence, &lo_fence);
+    if placed.is_err() {
+        placed = place_all(req, false, &base, &wan_fence, &lo_fence);
+    }
+    let (sites, segs, site_blocks) = placed?;
     let mut errors = Vec::new();
-    for si in order {
-        let s = &req.sites[si];
-        match place_site(req, si, &base, &site_blocks, &wan_fence, &lo_fence) {
-            Ok((block, packed)) => {
-                site_blocks.insert_block(fam, block, Owner::Site(si));
-                sites[si] = Some(block);
-                segs[si] = packed;
-            }
-            Err(d) => {
-                let _ = s;
-                errors.push(d);
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let sites: Vec<Block> = sites.into_iter().flatten().collect();
 
     // Links.
     let mut links_space = Space::new();
@@ -653,9 +622,58 @@ fn carve(
     }
 }
 
+type Placed = (Vec<Block>, Vec<Vec<Block>>, Space);
+
+/// Every site block and its segments, pinned sites first, then sites with pinned
+/// segments, kept sites, new sites (file order inside each group).
+fn place_all(
+    req: &FamReq,
+    room: bool,
+    base: &Space,
+    wan_fence: &Space,
+    lo_fence: &Space,
+) -> Result<Placed, Vec<Diagnostic>> {
+    let fam = req.fam;
+    let mut site_blocks = Space::new();
+    let n = req.sites.len();
+    let mut sites: Vec<Option<Block>> = vec![None; n];
+    let mut segs: Vec<Vec<Block>> = vec![Vec::new(); n];
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| {
+        let s = &req.sites[i];
+        let group = if s.pin.is_some() {
+            0
+        } else if s.segs.iter().any(|g| g.pin.is_some()) {
+            1
+        } else if s.kept.is_some() {
+            2
+        } else {
+            3
+        };
+        (group, i)
+    });
+    let mut errors = Vec::new();
+    for si in order {
+        match place_site(req, si, room, base, &site_blocks, wan_fence, lo_fence) {
+            Ok((block, packed)) => {
+                site_blocks.insert_block(fam, block, Owner::Site(si));
+                sites[si] = Some(block);
+                segs[si] = packed;
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((sites.into_iter().flatten().collect(), segs, site_blocks))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn place_site(
     req: &FamReq,
     si: usize,
+    room: bool,
     base: &Space,
     site_blocks: &Space,
     wan_fence: &Space,
@@ -667,7 +685,11 @@ fn place_site(
     let own = move |o: Owner| matches!(o, Owner::Site(x) | Owner::Segment(x, _) if x == si);
     let total = need(fam, &s.segs);
     let tight = fam.len_for(total).max(req.pool.len);
-    let roomy = (req.roomy)(tight).max(req.pool.len).min(tight);
+    let roomy = if room {
+        (req.roomy)(tight).max(req.pool.len).min(tight)
+    } else {
+        tight
+    };
 
     if let Some(p) = &s.pin {
         return match pack(fam, p.block, &s.segs) {
