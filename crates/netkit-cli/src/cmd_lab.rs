@@ -1,16 +1,375 @@
-//! `netkit lab` (being written).
-use anyhow::{Result, bail};
+//! `netkit lab up|down|status|exec`: the mock-up in Linux network namespaces.
+//! The work is in `netkit-lab`; this file parses arguments, finds the lab name,
+//! shows progress on a terminal and prints the summary.
+
+use std::io::Write;
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use comfy_table::Table;
+use indicatif::{ProgressBar, ProgressStyle};
+use netkit_lab::{ExecTarget, UpOptions};
+use netkit_model::{Proto, RoutingMode, Service};
 
 use crate::Outcome;
+use crate::common;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Arguments of this command.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    #[command(subcommand)]
+    command: LabCommand,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Routing {
+    Static,
+    Ospf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(clap::Subcommand)]
+enum LabCommand {
+    /// Build the lab: namespaces, links, addresses, routes, filters, daemons.
+    Up {
+        /// Topology (YAML) or plan (JSON).
+        topology: PathBuf,
+        /// Routing in the lab (default: the topology's `routing`).
+        #[arg(long, value_enum)]
+        routing: Option<Routing>,
+        /// Lab name, prefix of every namespace (default: the topology's name).
+        #[arg(long, value_name = "LAB")]
+        name: Option<String>,
+        /// How long to wait for OSPF to converge, seconds.
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// Remove everything `up` made: processes, namespaces, files, state.
+    Down {
+        /// Topology or plan (gives the lab name when --name is not given).
+        topology: Option<PathBuf>,
+        #[arg(long, value_name = "LAB")]
+        name: Option<String>,
+    },
+    /// The lab's devices, links and processes, and whether they are healthy
+    /// (exit 0 healthy, 1 not).
+    Status {
+        topology: Option<PathBuf>,
+        #[arg(long, value_name = "LAB")]
+        name: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Run a command inside a lab node's namespace: `exec [TOPOLOGY] NODE -- CMD...`
+    /// (no shell; the command's exit code is passed through).
+    Exec {
+        /// `[TOPOLOGY] NODE`: node is a device id, segment id (its test host),
+        /// named host id, or `internet`.
+        #[arg(required = true, num_args = 1..=2, value_name = "NODE")]
+        target: Vec<String>,
+        #[arg(long, value_name = "LAB")]
+        name: Option<String>,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
+    /// Service listener run by the lab in named hosts (internal).
+    #[command(hide = true)]
+    Listen {
+        #[arg(long = "port", value_name = "PROTO/PORT")]
+        ports: Vec<String>,
+    },
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let _ = args.rest;
-    bail!("`netkit lab` is not available in this build yet")
+    match args.command {
+        LabCommand::Up {
+            topology,
+            routing,
+            name,
+            timeout,
+        } => up(&topology, routing, name, timeout),
+        LabCommand::Down { topology, name } => {
+            let lab = lab_name(topology.as_deref(), name)?;
+            let r = netkit_lab::down(&lab)?;
+            let how = if r.by_prefix {
+                " (no state file: found by name prefix)"
+            } else {
+                ""
+            };
+            println!(
+                "lab {} down: {} namespaces and {} processes removed in {:.1} s{how}",
+                r.lab,
+                r.namespaces,
+                r.processes,
+                r.elapsed.as_secs_f64()
+            );
+            Ok(Outcome::Success)
+        }
+        LabCommand::Status {
+            topology,
+            name,
+            format,
+        } => {
+            let lab = lab_name(topology.as_deref(), name)?;
+            status(&lab, format)
+        }
+        LabCommand::Exec {
+            target,
+            name,
+            command,
+        } => {
+            let (topology, node) = match target.as_slice() {
+                [node] => (None, node.clone()),
+                [topo, node] => (Some(PathBuf::from(topo)), node.clone()),
+                _ => bail!("give the node to run in: `netkit lab exec [TOPOLOGY] NODE -- CMD`"),
+            };
+            let lab = match (topology, name) {
+                (t @ Some(_), n) | (t, n @ Some(_)) => lab_name(t.as_deref(), n)?,
+                (None, None) => only_lab()?,
+            };
+            let code = netkit_lab::exec(&ExecTarget { lab, node }, &command)?;
+            // The command's own exit code is the result.
+            std::process::exit(code);
+        }
+        LabCommand::Listen { ports } => listen(&ports),
+    }
+}
+
+fn up(
+    topology: &Path,
+    routing: Option<Routing>,
+    name: Option<String>,
+    timeout: u64,
+) -> Result<Outcome> {
+    let loaded = common::load(topology)?;
+    let lab = name.unwrap_or_else(|| loaded.plan.name.clone());
+    let mut opts = UpOptions::new(&lab);
+    opts.routing = routing.map(|r| match r {
+        Routing::Static => RoutingMode::Static,
+        Routing::Ospf => RoutingMode::Ospf,
+    });
+    opts.convergence_timeout = Duration::from_secs(timeout.max(1));
+    let exe = std::env::current_exe()
+        .context("cannot find the netkit program itself (for the service listeners)")?;
+    opts.listener = Some(vec![
+        exe.display().to_string(),
+        "lab".into(),
+        "listen".into(),
+    ]);
+    let bar = if common::stderr_is_terminal() {
+        let pb = ProgressBar::new_spinner();
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} lab {prefix}: {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        pb.set_prefix(lab.clone());
+        pb.enable_steady_tick(Duration::from_millis(100));
+        Some(pb)
+    } else {
+        None
+    };
+    if let Some(pb) = &bar {
+        let pb = pb.clone();
+        opts.progress = Some(Box::new(move |m: &str| pb.set_message(m.to_string())));
+    }
+    let result = netkit_lab::up(&loaded.plan, &opts);
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    let r = match result {
+        Ok(r) => r,
+        Err(e @ netkit_lab::Error::Step { .. }) => {
+            bail!("lab {lab} could not be built, everything made was removed again: {e}")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!(
+        "lab {} up ({} routing): {} namespaces, {} veth pairs, {} processes in {:.1} s",
+        r.lab,
+        r.routing,
+        r.namespaces,
+        r.links,
+        r.processes,
+        r.elapsed.as_secs_f64()
+    );
+    if let Some(c) = r.convergence {
+        println!(
+            "OSPF converged in {:.1} s: every router's routes match the plan",
+            c.as_secs_f64()
+        );
+    }
+    println!(
+        "next: `netkit verify {} --auto --lab {}`, `netkit lab exec --name {} NODE -- CMD`, `netkit lab down --name {}`",
+        topology.display(),
+        r.lab,
+        r.lab,
+        r.lab
+    );
+    Ok(Outcome::Success)
+}
+
+/// The lab name: `--name`, else the name in the topology or plan file.
+fn lab_name(topology: Option<&Path>, name: Option<String>) -> Result<String> {
+    if let Some(n) = name {
+        return Ok(n);
+    }
+    let Some(path) = topology else {
+        return only_lab();
+    };
+    let bytes = common::read_file(path)?;
+    let text = String::from_utf8_lossy(&bytes);
+    if text.trim_start().starts_with('{')
+        && let Ok(plan) = netkit_plan::Plan::from_json(&text)
+    {
+        return Ok(plan.name);
+    }
+    match netkit_model::parse(&bytes).topology {
+        Some(t) => Ok(t.name),
+        None => bail!(
+            "cannot read the lab name from {}: give it with `--name LAB` (see `netkit lab status`)",
+            path.display()
+        ),
+    }
+}
+
+/// With no topology and no `--name`: the one running lab, if there is exactly one.
+fn only_lab() -> Result<String> {
+    let labs = netkit_lab::list_labs();
+    match labs.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("no lab is running: start one with `netkit lab up TOPOLOGY`"),
+        many => bail!(
+            "several labs are running ({}): say which with `--name LAB`",
+            many.join(", ")
+        ),
+    }
+}
+
+fn status(lab: &str, format: Format) -> Result<Outcome> {
+    let s = netkit_lab::status(lab)?;
+    if format == Format::Json {
+        let text = serde_json::to_string_pretty(&s).context("cannot format the status")? + "\n";
+        common::emit(None, &text)?;
+        return Ok(Outcome::from_ok(s.healthy));
+    }
+    let mut out = String::new();
+    out.push_str(&format!(
+        "lab {} (topology {}, {} routing): {}\n",
+        s.lab,
+        s.topology,
+        s.routing,
+        if s.healthy { "healthy" } else { "NOT healthy" }
+    ));
+    if !s.complete {
+        out.push_str("`lab up` did not finish: run `netkit lab down` and `netkit lab up` again\n");
+    }
+    let yes = |b: bool, t: &str, f: &str| if b { t.to_string() } else { f.to_string() };
+    let mut t = Table::new();
+    t.set_header(vec!["node", "kind", "namespace", "addresses", "state"]);
+    for n in &s.nodes {
+        let addrs: Vec<String> = n.addresses.iter().map(|a| a.to_string()).collect();
+        t.add_row(vec![
+            n.node.clone(),
+            serde_json::to_value(n.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            n.namespace.clone(),
+            addrs.join(" "),
+            yes(n.present, "present", "MISSING"),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    let mut t = Table::new();
+    t.set_header(vec!["link", "a", "b", "rate", "state"]);
+    for l in &s.links {
+        t.add_row(vec![
+            l.what.clone(),
+            format!("{}:{}", l.a, l.a_interface),
+            format!("{}:{}", l.b, l.b_interface),
+            l.rate_bps.map(human_rate).unwrap_or_else(|| "-".into()),
+            yes(l.up, "up", "DOWN"),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    if !s.processes.is_empty() {
+        let mut t = Table::new();
+        t.set_header(vec!["node", "program", "pid", "state"]);
+        for p in &s.processes {
+            t.add_row(vec![
+                p.node.clone(),
+                p.program.clone(),
+                p.pid.to_string(),
+                yes(p.running, "running", "STOPPED"),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    common::emit(None, &out)?;
+    Ok(Outcome::from_ok(s.healthy))
+}
+
+fn human_rate(bps: u64) -> String {
+    if bps >= 1_000_000_000 && bps.is_multiple_of(1_000_000_000) {
+        format!("{}Gbps", bps / 1_000_000_000)
+    } else if bps >= 1_000_000 && bps.is_multiple_of(1_000_000) {
+        format!("{}Mbps", bps / 1_000_000)
+    } else if bps >= 1_000 && bps.is_multiple_of(1_000) {
+        format!("{}kbps", bps / 1_000)
+    } else {
+        format!("{bps}bps")
+    }
+}
+
+/// The service listener: accepts TCP connections (and closes them after a short
+/// greeting) and echoes UDP datagrams, on every address, until killed.
+fn listen(ports: &[String]) -> Result<Outcome> {
+    if ports.is_empty() {
+        bail!("give at least one service, e.g. `--port tcp/445`");
+    }
+    let mut threads = Vec::new();
+    for p in ports {
+        let svc: Service = p.parse().map_err(|e: String| {
+            anyhow::anyhow!("invalid service {p:?}: {e} (expected e.g. tcp/445)")
+        })?;
+        match svc.proto {
+            Proto::Tcp => {
+                let l = TcpListener::bind(("::", svc.port))
+                    .or_else(|_| TcpListener::bind(("0.0.0.0", svc.port)))
+                    .with_context(|| format!("cannot listen on tcp/{}", svc.port))?;
+                threads.push(std::thread::spawn(move || {
+                    for conn in l.incoming().flatten() {
+                        let mut c = conn;
+                        let _ = c.set_write_timeout(Some(Duration::from_secs(1)));
+                        let _ = c.write_all(b"netkit lab service\r\n");
+                    }
+                }));
+            }
+            Proto::Udp => {
+                let s = UdpSocket::bind(("::", svc.port))
+                    .or_else(|_| UdpSocket::bind(("0.0.0.0", svc.port)))
+                    .with_context(|| format!("cannot listen on udp/{}", svc.port))?;
+                threads.push(std::thread::spawn(move || {
+                    let mut buf = [0u8; 2048];
+                    while let Ok((n, from)) = s.recv_from(&mut buf) {
+                        let _ = s.send_to(&buf[..n], from);
+                    }
+                }));
+            }
+        }
+    }
+    println!("listening on {}", ports.join(", "));
+    let _ = std::io::stdout().flush();
+    // The listeners run until the process is killed.
+    for t in threads {
+        let _ = t.join();
+    }
+    Ok(Outcome::Success)
 }

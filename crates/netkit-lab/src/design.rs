@@ -1,0 +1,437 @@
+//! Plan -> what to build: nodes, bridges, veth pairs (with their interface indexes
+//! chosen here, so that no lookup is needed), addresses, routes and shaping. Pure.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use netkit_model::RoutingMode;
+use netkit_plan::{Plan, RouteKind};
+use serde::{Deserialize, Serialize};
+
+use crate::namespace_name;
+
+/// What a lab node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeKind {
+    /// A layer-3 device (router, l3-switch, firewall): forwards.
+    Device,
+    /// A segment's test host, at the segment's last usable address.
+    TestHost,
+    /// A named host of a segment, at its planned address.
+    NamedHost,
+    /// The upstream behind the internet edge (TEST-NET-3).
+    Internet,
+}
+
+/// Interface indexes chosen by the lab start here (a fresh namespace has `lo` = 1,
+/// and fallback tunnel devices may take a few low indexes).
+const FIRST_IFINDEX: u32 = 100;
+
+#[derive(Debug, Clone)]
+pub struct NodeDesign {
+    pub id: String,
+    pub ns: String,
+    pub kind: NodeKind,
+    pub loopbacks: Vec<IpNet>,
+    next_ifindex: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct BridgeDesign {
+    pub node: usize,
+    pub name: String,
+    pub index: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct VethDesign {
+    pub what: String,
+    pub link: Option<usize>,
+    pub a: usize,
+    pub a_if: String,
+    pub a_index: u32,
+    /// Bridge (index in node `a`) the `a` end is a port of.
+    pub a_master: Option<u32>,
+    pub b: usize,
+    pub b_if: String,
+    pub b_index: u32,
+    pub rate_bps: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AddrDesign {
+    pub node: usize,
+    pub index: u32,
+    pub ifname: String,
+    pub net: IpNet,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HopDesign {
+    pub gateway: Option<IpAddr>,
+    pub index: u32,
+    pub ifname: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteDesign {
+    pub node: usize,
+    pub destination: IpNet,
+    pub hops: Vec<HopDesign>,
+    pub metric: Option<u32>,
+}
+
+/// Everything `up` builds from a plan.
+#[derive(Debug, Clone)]
+pub struct Design {
+    pub lab: String,
+    pub routing: RoutingMode,
+    pub nodes: Vec<NodeDesign>,
+    pub bridges: Vec<BridgeDesign>,
+    pub veths: Vec<VethDesign>,
+    pub addresses: Vec<AddrDesign>,
+    pub routes: Vec<RouteDesign>,
+    /// Default gateway of host nodes, by node index.
+    pub gateways: BTreeMap<usize, IpAddr>,
+}
+
+/// The IPv6 address at the same offset in `net6` as `v4` has in `net4`.
+pub fn same_offset6(net4: Ipv4Net, v4: Ipv4Addr, net6: Ipv6Net) -> Ipv6Addr {
+    let off = u32::from(v4).wrapping_sub(u32::from(net4.network()));
+    Ipv6Addr::from(u128::from(net6.network()) | u128::from(off))
+}
+
+impl Design {
+    /// Work out the lab of `plan`. `routing` decides which routes are installed
+    /// by netlink: all of them (static), or only the IPv6 ones and the edge's
+    /// default route (OSPF: FRR learns the IPv4 rest).
+    pub fn from_plan(lab: &str, plan: &Plan, routing: RoutingMode) -> Design {
+        let mut d = Design {
+            lab: lab.to_string(),
+            routing,
+            nodes: Vec::new(),
+            bridges: Vec::new(),
+            veths: Vec::new(),
+            addresses: Vec::new(),
+            routes: Vec::new(),
+            gateways: BTreeMap::new(),
+        };
+        // Interface index of (node, interface name), for routes.
+        let mut ifindex: BTreeMap<(usize, String), u32> = BTreeMap::new();
+
+        for dev in plan.routers() {
+            let mut loopbacks = Vec::new();
+            if let Some(l) = dev.loopback {
+                loopbacks.push(IpNet::V4(l));
+            }
+            if let Some(l) = dev.loopback6 {
+                loopbacks.push(IpNet::V6(l));
+            }
+            d.add_node(&dev.id, NodeKind::Device, loopbacks);
+        }
+        let node_of = |d: &Design, id: &str| d.nodes.iter().position(|n| n.id == id);
+
+        // Links between devices.
+        for link in &plan.links {
+            let (Some(a), Some(b)) = (node_of(&d, &link.a), node_of(&d, &link.b)) else {
+                continue;
+            };
+            let a_index = d.take_index(a);
+            let b_index = d.take_index(b);
+            d.veths.push(VethDesign {
+                what: format!("link {} ({} - {})", link.id, link.a, link.b),
+                link: Some(link.id),
+                a,
+                a_if: link.a_interface.clone(),
+                a_index,
+                a_master: None,
+                b,
+                b_if: link.b_interface.clone(),
+                b_index,
+                rate_bps: link.bandwidth_bps,
+            });
+            ifindex.insert((a, link.a_interface.clone()), a_index);
+            ifindex.insert((b, link.b_interface.clone()), b_index);
+        }
+
+        // Segments: a veth to the test host, or a bridge when named hosts share it.
+        let segments: Vec<_> = plan.segments().cloned().collect();
+        for seg in &segments {
+            let Some(g) = node_of(&d, &seg.gateway_device) else {
+                continue;
+            };
+            let host = d.add_node(&seg.id, NodeKind::TestHost, Vec::new());
+            let mut hosts = vec![(host, seg.test_host(), None::<Ipv6Addr>)];
+            for n in &seg.named {
+                let h = d.add_node(&n.id, NodeKind::NamedHost, Vec::new());
+                hosts.push((h, n.address, n.address6));
+            }
+            let gw_index;
+            if hosts.len() == 1 {
+                gw_index = d.take_index(g);
+                let h_index = d.take_index(host);
+                d.veths.push(VethDesign {
+                    what: format!("segment {}", seg.id),
+                    link: None,
+                    a: g,
+                    a_if: seg.interface.clone(),
+                    a_index: gw_index,
+                    a_master: None,
+                    b: host,
+                    b_if: "eth0".into(),
+                    b_index: h_index,
+                    rate_bps: None,
+                });
+            } else {
+                gw_index = d.take_index(g);
+                d.bridges.push(BridgeDesign {
+                    node: g,
+                    name: seg.interface.clone(),
+                    index: gw_index,
+                });
+                for (h, _, _) in &hosts {
+                    let p_index = d.take_index(g);
+                    let h_index = d.take_index(*h);
+                    d.veths.push(VethDesign {
+                        what: format!("segment {} ({})", seg.id, d.nodes[*h].id),
+                        link: None,
+                        a: g,
+                        a_if: format!("nkp{p_index}"),
+                        a_index: p_index,
+                        a_master: Some(gw_index),
+                        b: *h,
+                        b_if: "eth0".into(),
+                        b_index: h_index,
+                        rate_bps: None,
+                    });
+                }
+            }
+            ifindex.insert((g, seg.interface.clone()), gw_index);
+            for (h, v4, v6) in hosts {
+                let eth0 = d
+                    .veths
+                    .iter()
+                    .find(|v| v.b == h)
+                    .map(|v| v.b_index)
+                    .unwrap_or(FIRST_IFINDEX);
+                d.addresses.push(AddrDesign {
+                    node: h,
+                    index: eth0,
+                    ifname: "eth0".into(),
+                    net: IpNet::V4(Ipv4Net::new(v4, seg.prefix.prefix_len()).unwrap_or(seg.prefix)),
+                });
+                d.routes.push(RouteDesign {
+                    node: h,
+                    destination: "0.0.0.0/0".parse().unwrap_or(IpNet::V4(Ipv4Net::default())),
+                    hops: vec![HopDesign {
+                        gateway: Some(IpAddr::V4(seg.gateway)),
+                        index: eth0,
+                        ifname: "eth0".into(),
+                    }],
+                    metric: None,
+                });
+                d.gateways.insert(h, IpAddr::V4(seg.gateway));
+                if let (Some(p6), Some(gw6)) = (seg.prefix6, seg.gateway6) {
+                    let a6 = v6.unwrap_or_else(|| same_offset6(seg.prefix, v4, p6));
+                    d.addresses.push(AddrDesign {
+                        node: h,
+                        index: eth0,
+                        ifname: "eth0".into(),
+                        net: IpNet::V6(Ipv6Net::new(a6, p6.prefix_len()).unwrap_or(p6)),
+                    });
+                    d.routes.push(RouteDesign {
+                        node: h,
+                        destination: IpNet::V6(Ipv6Net::default()),
+                        hops: vec![HopDesign {
+                            gateway: Some(IpAddr::V6(gw6)),
+                            index: eth0,
+                            ifname: "eth0".into(),
+                        }],
+                        metric: None,
+                    });
+                }
+            }
+        }
+
+        // The internet upstream behind the edge.
+        if let Some(inet) = &plan.internet
+            && let Some(edge) = node_of(&d, &inet.edge)
+        {
+            let up = d.add_node("internet", NodeKind::Internet, Vec::new());
+            let e_index = d.take_index(edge);
+            let u_index = d.take_index(up);
+            d.veths.push(VethDesign {
+                what: format!("internet ({})", inet.edge),
+                link: None,
+                a: edge,
+                a_if: inet.edge_interface.clone(),
+                a_index: e_index,
+                a_master: None,
+                b: up,
+                b_if: "eth0".into(),
+                b_index: u_index,
+                rate_bps: None,
+            });
+            ifindex.insert((edge, inet.edge_interface.clone()), e_index);
+            let plen = inet.uplink_prefix.prefix_len();
+            let edge_has_uplink = plan
+                .device(&inet.edge)
+                .is_some_and(|dev| dev.interfaces.iter().any(|i| i.name == inet.edge_interface));
+            if !edge_has_uplink {
+                d.addresses.push(AddrDesign {
+                    node: edge,
+                    index: e_index,
+                    ifname: inet.edge_interface.clone(),
+                    net: IpNet::V4(
+                        Ipv4Net::new(inet.edge_address, plen).unwrap_or(inet.uplink_prefix),
+                    ),
+                });
+            }
+            d.addresses.push(AddrDesign {
+                node: up,
+                index: u_index,
+                ifname: "eth0".into(),
+                net: IpNet::V4(
+                    Ipv4Net::new(inet.upstream_address, plen).unwrap_or(inet.uplink_prefix),
+                ),
+            });
+            d.gateways.insert(up, IpAddr::V4(inet.edge_address));
+            // The upstream reaches every internal pool through the edge.
+            let mut pools: Vec<Ipv4Net> =
+                vec![plan.pools.ipv4, plan.pools.wan, plan.pools.loopbacks];
+            pools = Ipv4Net::aggregate(&pools);
+            for p in pools {
+                d.routes.push(RouteDesign {
+                    node: up,
+                    destination: IpNet::V4(p),
+                    hops: vec![HopDesign {
+                        gateway: Some(IpAddr::V4(inet.edge_address)),
+                        index: u_index,
+                        ifname: "eth0".into(),
+                    }],
+                    metric: None,
+                });
+            }
+        }
+
+        // Device interface addresses (links, segments, uplink) and routes.
+        for (i, node) in d.nodes.clone().iter().enumerate() {
+            if node.kind != NodeKind::Device {
+                continue;
+            }
+            let Some(dev) = plan.device(&node.id) else {
+                continue;
+            };
+            for itf in &dev.interfaces {
+                let Some(&index) = ifindex.get(&(i, itf.name.clone())) else {
+                    continue;
+                };
+                d.addresses.push(AddrDesign {
+                    node: i,
+                    index,
+                    ifname: itf.name.clone(),
+                    net: IpNet::V4(itf.address),
+                });
+                if let Some(a6) = itf.address6 {
+                    d.addresses.push(AddrDesign {
+                        node: i,
+                        index,
+                        ifname: itf.name.clone(),
+                        net: IpNet::V6(a6),
+                    });
+                }
+            }
+            let edge_uplink = plan
+                .internet
+                .as_ref()
+                .filter(|inet| inet.edge == node.id)
+                .map(|inet| inet.edge_interface.clone());
+            let Some(routes) = plan.routes.get(&node.id) else {
+                continue;
+            };
+            // Group equal-cost entries (same destination and metric) into one
+            // multipath route, keeping the plan's order.
+            let mut groups: Vec<RouteDesign> = Vec::new();
+            for r in routes {
+                if r.kind == RouteKind::Connected || r.kind == RouteKind::Ospf {
+                    continue;
+                }
+                let via_uplink = edge_uplink.as_deref() == Some(r.interface.as_str());
+                if routing == RoutingMode::Ospf && r.destination.addr().is_ipv4() && !via_uplink {
+                    continue;
+                }
+                let Some(&index) = ifindex.get(&(i, r.interface.clone())) else {
+                    continue;
+                };
+                let hop = HopDesign {
+                    gateway: r.next_hop,
+                    index,
+                    ifname: r.interface.clone(),
+                };
+                match groups
+                    .iter_mut()
+                    .find(|g| g.destination == r.destination && g.metric == Some(r.metric))
+                {
+                    Some(g) => {
+                        if !g.hops.contains(&hop) {
+                            g.hops.push(hop)
+                        }
+                    }
+                    None => groups.push(RouteDesign {
+                        node: i,
+                        destination: r.destination,
+                        hops: vec![hop],
+                        metric: Some(r.metric),
+                    }),
+                }
+            }
+            d.routes.extend(groups);
+        }
+        d
+    }
+
+    fn add_node(&mut self, id: &str, kind: NodeKind, loopbacks: Vec<IpNet>) -> usize {
+        self.nodes.push(NodeDesign {
+            id: id.to_string(),
+            ns: namespace_name(&self.lab, id),
+            kind,
+            loopbacks,
+            next_ifindex: FIRST_IFINDEX,
+        });
+        self.nodes.len() - 1
+    }
+
+    fn take_index(&mut self, node: usize) -> u32 {
+        let n = &mut self.nodes[node];
+        let i = n.next_ifindex;
+        n.next_ifindex += 1;
+        i
+    }
+
+    /// Addresses of node `i`, interfaces first, then loopbacks.
+    pub fn addresses_of(&self, i: usize) -> Vec<IpNet> {
+        self.addresses
+            .iter()
+            .filter(|a| a.node == i)
+            .map(|a| a.net)
+            .chain(self.nodes[i].loopbacks.iter().copied())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    #[test]
+    fn v6_offset_follows_v4() {
+        let a = same_offset6(
+            "10.1.0.0/24".parse().unwrap(),
+            "10.1.0.254".parse().unwrap(),
+            "fd00:ac:0:1::/64".parse().unwrap(),
+        );
+        assert_eq!(a, "fd00:ac:0:1::fe".parse::<Ipv6Addr>().unwrap());
+    }
+}

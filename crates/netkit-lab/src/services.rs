@@ -1,0 +1,375 @@
+//! Configuration of what runs in the lab, generated from the plan: nftables rules,
+//! tc shaping, FRR (zebra + ospfd), snmpd, dnsmasq. Pure text generation.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::path::Path;
+
+use ipnet::IpNet;
+use netkit_plan::{FilterAction, OspfInterface, OspfRouter, Plan};
+
+/// tbf arguments for a rate: burst of 10 ms of traffic (at least 32 KiB, more than
+/// one timer tick at any HZ), 50 ms of queue.
+pub fn tbf_args(rate_bps: u64) -> Vec<String> {
+    let burst = (rate_bps / 8 / 100).max(32 * 1024);
+    vec![
+        "tbf".into(),
+        "rate".into(),
+        format!("{rate_bps}bit"),
+        "burst".into(),
+        format!("{burst}"),
+        "latency".into(),
+        "50ms".into(),
+    ]
+}
+
+/// nftables ruleset enforcing `plan.filters` of gateway `device`: stateful (replies
+/// of established connections pass first), in `forward` (traffic through the
+/// gateway) and `input` (traffic to the gateway's own addresses, except a host's
+/// own gateway address). `None` when the device has no filter.
+pub fn nftables(plan: &Plan, device: &str) -> Option<String> {
+    let rules = plan.filters.get(device).filter(|r| !r.is_empty())?;
+    let mut body = String::new();
+    for r in rules {
+        let from4: Vec<IpNet> = r
+            .from
+            .iter()
+            .filter(|n| n.addr().is_ipv4())
+            .copied()
+            .collect();
+        let from6: Vec<IpNet> = r
+            .from
+            .iter()
+            .filter(|n| n.addr().is_ipv6())
+            .copied()
+            .collect();
+        let to4: Vec<IpNet> =
+            r.to.iter()
+                .filter(|n| n.addr().is_ipv4())
+                .copied()
+                .collect();
+        let to6: Vec<IpNet> =
+            r.to.iter()
+                .filter(|n| n.addr().is_ipv6())
+                .copied()
+                .collect();
+        for (fam, from, to) in [("ip", from4, to4), ("ip6", from6, to6)] {
+            if from.is_empty() && !r.from.is_empty() {
+                continue;
+            }
+            if to.is_empty() && !r.to.is_empty() {
+                continue;
+            }
+            let mut line = String::from("    ");
+            if !from.is_empty() {
+                let _ = write!(line, "{fam} saddr {} ", set(&from));
+            } else {
+                let _ = write!(
+                    line,
+                    "meta nfproto {} ",
+                    if fam == "ip" { "ipv4" } else { "ipv6" }
+                );
+            }
+            if !to.is_empty() {
+                let _ = write!(line, "{fam} daddr {} ", set(&to));
+            }
+            match (r.proto, r.port) {
+                (Some(p), Some(port)) => {
+                    let _ = write!(line, "{p} dport {port} ");
+                }
+                (Some(p), None) => {
+                    let _ = write!(line, "meta l4proto {p} ");
+                }
+                (None, Some(port)) => {
+                    let _ = write!(line, "meta l4proto {{ tcp, udp }} th dport {port} ");
+                }
+                (None, None) => {}
+            }
+            let action = match r.action {
+                FilterAction::Accept => "accept",
+                FilterAction::Drop => "drop",
+            };
+            let comment: String = r
+                .comment
+                .chars()
+                .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+                .take(120)
+                .collect();
+            let _ = writeln!(line, "{action} comment \"{comment}\"");
+            body.push_str(&line);
+        }
+    }
+    // A host may always talk to its own gateway address (ARP/ND aside, a host that
+    // cannot ping its gateway is not a useful test host).
+    let mut own = String::new();
+    for seg in plan.segments().filter(|s| s.gateway_device == device) {
+        let _ = writeln!(
+            own,
+            "    iifname \"{}\" ip daddr {} accept",
+            seg.interface, seg.gateway
+        );
+        if let Some(g6) = seg.gateway6 {
+            let _ = writeln!(
+                own,
+                "    iifname \"{}\" ip6 daddr {} accept",
+                seg.interface, g6
+            );
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "# netkit lab: filters of {device} (from the plan)");
+    let _ = writeln!(out, "table inet netkit {{");
+    let _ = writeln!(out, "  chain forward {{");
+    let _ = writeln!(
+        out,
+        "    type filter hook forward priority filter; policy accept;"
+    );
+    let _ = writeln!(out, "    ct state established,related accept");
+    out.push_str(&body);
+    let _ = writeln!(out, "  }}");
+    let _ = writeln!(out, "  chain input {{");
+    let _ = writeln!(
+        out,
+        "    type filter hook input priority filter; policy accept;"
+    );
+    let _ = writeln!(out, "    ct state established,related accept");
+    let _ = writeln!(out, "    iifname \"lo\" accept");
+    out.push_str(&own);
+    out.push_str(&body);
+    let _ = writeln!(out, "  }}");
+    let _ = writeln!(out, "}}");
+    Some(out)
+}
+
+fn set(nets: &[IpNet]) -> String {
+    let items: Vec<String> = nets.iter().map(|n| n.trunc().to_string()).collect();
+    format!("{{ {} }}", items.join(", "))
+}
+
+/// The OSPF design of a router: the plan's, or (when the plan has none) every link
+/// interface in area 0 with the link's cost, every segment interface passive.
+pub fn ospf_router(plan: &Plan, device: &str) -> Option<OspfRouter> {
+    if let Some(o) = &plan.ospf {
+        return o.routers.iter().find(|r| r.device == device).cloned();
+    }
+    let dev = plan.device(device)?;
+    let router_id = dev
+        .loopback
+        .map(|l| l.addr())
+        .or_else(|| dev.interfaces.first().map(|i| i.address.addr()))?;
+    let interfaces = dev
+        .interfaces
+        .iter()
+        .filter(|i| i.link.is_some() || i.segment.is_some())
+        .map(|i| OspfInterface {
+            name: i.name.clone(),
+            area: std::net::Ipv4Addr::UNSPECIFIED,
+            cost: i
+                .link
+                .and_then(|l| plan.links.iter().find(|k| k.id == l))
+                .map(|k| k.cost)
+                .unwrap_or(10),
+            passive: i.link.is_none(),
+            network_type: if i.link.is_some() {
+                "point-to-point".into()
+            } else {
+                "broadcast".into()
+            },
+        })
+        .collect();
+    Some(OspfRouter {
+        device: device.to_string(),
+        router_id,
+        interfaces,
+    })
+}
+
+/// zebra's configuration (interfaces are configured by the lab through netlink).
+pub fn zebra_conf(device: &str) -> String {
+    format!("! netkit lab: zebra of {device}\nfrr defaults traditional\nhostname {device}\n!\n")
+}
+
+/// ospfd's configuration for `device`: interfaces with area, cost, network type and
+/// fast hellos (1 s / dead 4 s, so that the lab converges in seconds), the loopback
+/// advertised, and on the internet edge a default route originated.
+pub fn ospfd_conf(plan: &Plan, device: &str) -> Option<String> {
+    let r = ospf_router(plan, device)?;
+    let reference = plan
+        .ospf
+        .as_ref()
+        .map(|o| o.reference_bandwidth_mbps)
+        .unwrap_or(100_000);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "! netkit lab: ospfd of {device} (from the plan's OSPF design)"
+    );
+    let _ = writeln!(out, "frr defaults traditional\nhostname {device}\n!");
+    let mut has_lo = false;
+    for i in &r.interfaces {
+        has_lo |= i.name == "lo";
+        let _ = writeln!(out, "interface {}", i.name);
+        let _ = writeln!(out, " ip ospf area {}", i.area);
+        let _ = writeln!(out, " ip ospf cost {}", i.cost.max(1));
+        if i.network_type == "point-to-point" {
+            let _ = writeln!(out, " ip ospf network point-to-point");
+        }
+        let _ = writeln!(
+            out,
+            " ip ospf hello-interval 1\n ip ospf dead-interval 4\n!"
+        );
+    }
+    if !has_lo && plan.device(device).and_then(|d| d.loopback).is_some() {
+        let _ = writeln!(out, "interface lo\n ip ospf area 0.0.0.0\n!");
+    }
+    let _ = writeln!(out, "router ospf");
+    let _ = writeln!(out, " ospf router-id {}", r.router_id);
+    let _ = writeln!(
+        out,
+        " auto-cost reference-bandwidth {}",
+        reference.clamp(1, 4_294_967)
+    );
+    let _ = writeln!(out, " timers throttle spf 0 50 500");
+    for i in r.interfaces.iter().filter(|i| i.passive) {
+        let _ = writeln!(out, " passive-interface {}", i.name);
+    }
+    if plan.internet.as_ref().is_some_and(|i| i.edge == device) {
+        let _ = writeln!(out, " default-information originate always");
+    }
+    let _ = writeln!(out, "!");
+    Some(out)
+}
+
+/// snmpd's configuration for a device: listening on the device's addresses (and
+/// 127.0.0.1), v2c community and a v3 authPriv (SHA/AES) user, read-only.
+pub fn snmpd_conf(
+    device: &str,
+    location: &str,
+    addresses: &[IpAddr],
+    community: &str,
+    user: &str,
+    auth: &str,
+    privacy: &str,
+) -> String {
+    let mut agents = vec!["udp:127.0.0.1:161".to_string()];
+    for a in addresses {
+        match a {
+            IpAddr::V4(v4) => agents.push(format!("udp:{v4}:161")),
+            IpAddr::V6(v6) => agents.push(format!("udp6:[{v6}]:161")),
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "# netkit lab: snmpd of {device}");
+    let _ = writeln!(out, "agentAddress {}", agents.join(","));
+    let _ = writeln!(out, "rocommunity {community} default");
+    let _ = writeln!(out, "rocommunity6 {community} default");
+    let _ = writeln!(out, "createUser {user} SHA \"{auth}\" AES \"{privacy}\"");
+    let _ = writeln!(out, "rouser {user} priv");
+    let _ = writeln!(out, "sysName {device}");
+    let _ = writeln!(out, "sysLocation {location}");
+    let _ = writeln!(out, "sysContact netkit lab");
+    let _ = writeln!(out, "sysServices 76");
+    // Do not chase disks or processes: this agent reports interfaces, addresses, routes.
+    let _ = writeln!(out, "dontLogTCPWrappersConnects yes");
+    out
+}
+
+/// dnsmasq's configuration: authoritative answers for every record of the plan's
+/// `dns`, no DHCP, no upstream, its own pid and lease files.
+pub fn dnsmasq_conf(plan: &Plan, listen: &[IpAddr], dir: &Path) -> Option<String> {
+    let dns = plan.dns.as_ref()?;
+    let mut by_name: BTreeMap<&str, Vec<IpAddr>> = BTreeMap::new();
+    for r in &dns.records {
+        by_name.entry(r.name.as_str()).or_default().push(r.address);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# netkit lab: DNS server {} for {}",
+        dns.server, dns.domain
+    );
+    let _ = writeln!(
+        out,
+        "no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\nuser=root"
+    );
+    for a in listen {
+        let _ = writeln!(out, "listen-address={a}");
+    }
+    let _ = writeln!(out, "pid-file={}", dir.join("dnsmasq.pid").display());
+    let _ = writeln!(
+        out,
+        "dhcp-leasefile={}",
+        dir.join("dnsmasq.leases").display()
+    );
+    let _ = writeln!(out, "local=/{}/", dns.domain.trim_matches('.'));
+    for (name, addrs) in by_name {
+        let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "host-record={},{}",
+            name.trim_end_matches('.'),
+            list.join(",")
+        );
+    }
+    Some(out)
+}
+
+/// Expand `${VAR}` references from the environment. `None` when a referenced
+/// variable is unset (or empty).
+pub fn expand_env(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}')?;
+        let value = std::env::var(&after[..end])
+            .ok()
+            .filter(|v| !v.is_empty())?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// 24 random hexadecimal characters from the kernel's generator.
+pub fn random_secret() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut buf = [0u8; 12];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_expansion() {
+        // SAFETY: single-threaded use of a variable name no other test touches.
+        unsafe { std::env::set_var("NETKIT_LAB_TEST_X", "abc") };
+        assert_eq!(
+            expand_env("p-${NETKIT_LAB_TEST_X}-s").as_deref(),
+            Some("p-abc-s")
+        );
+        assert_eq!(expand_env("${NETKIT_LAB_TEST_UNSET_Y}"), None);
+        assert_eq!(expand_env("plain").as_deref(), Some("plain"));
+    }
+
+    #[test]
+    fn tbf_burst_is_large_enough() {
+        let a = tbf_args(100_000_000);
+        assert_eq!(a[2], "100000000bit");
+        assert_eq!(a[4], "125000");
+        assert_eq!(tbf_args(1_000_000)[4], "32768");
+    }
+
+    #[test]
+    fn secrets_are_random() {
+        let a = random_secret().unwrap();
+        assert_eq!(a.len(), 24);
+        assert_ne!(a, random_secret().unwrap());
+    }
+}
