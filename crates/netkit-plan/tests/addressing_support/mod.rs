@@ -322,3 +322,72 @@ pub fn check_invariants(t: &Topology, p: &Plan) {
         }
     }
 }
+
+/// Every allocation of a plan, by stable identity: site blocks, segment prefixes,
+/// link prefixes and the address and interface name of each end (by endpoint pair),
+/// loopbacks. Used to measure how much a re-plan renumbered.
+pub fn allocations(p: &Plan) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for s in &p.sites {
+        m.insert(
+            format!("site {}", s.name),
+            format!("{} {:?}", s.prefix, s.prefix6),
+        );
+        for g in &s.segments {
+            m.insert(
+                format!("segment {}", g.id),
+                format!("{} {:?} {}", g.prefix, g.prefix6, g.interface),
+            );
+            for n in &g.named {
+                m.insert(format!("host {}", n.id), n.address.to_string());
+            }
+        }
+    }
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for l in &p.links {
+        let pair = if l.a <= l.b {
+            (l.a.clone(), l.b.clone())
+        } else {
+            (l.b.clone(), l.a.clone())
+        };
+        let n = seen.entry(pair.clone()).or_insert(0);
+        let key = format!("link {}-{}#{}", pair.0, pair.1, n);
+        *n += 1;
+        m.insert(key.clone(), format!("{} {:?}", l.prefix, l.prefix6));
+        m.insert(
+            format!("{key} end {}", l.a),
+            format!("{} {:?} {}", l.a_address, l.a_address6, l.a_interface),
+        );
+        m.insert(
+            format!("{key} end {}", l.b),
+            format!("{} {:?} {}", l.b_address, l.b_address6, l.b_interface),
+        );
+    }
+    for d in &p.devices {
+        if let Some(l) = d.loopback {
+            m.insert(
+                format!("loopback {}", d.id),
+                format!("{l} {:?}", d.loopback6),
+            );
+        }
+    }
+    m
+}
+
+/// Allocations of `before` that `after` still has but changed: (changed keys, total
+/// common keys).
+pub fn renumbered(before: &Plan, after: &Plan) -> (Vec<String>, usize) {
+    let a = allocations(before);
+    let b = allocations(after);
+    let mut changed = Vec::new();
+    let mut total = 0;
+    for (k, v) in &a {
+        if let Some(w) = b.get(k) {
+            total += 1;
+            if v != w {
+                changed.push(format!("{k}: {v} -> {w}"));
+            }
+        }
+    }
+    (changed, total)
+}
