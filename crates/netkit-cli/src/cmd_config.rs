@@ -1,16 +1,76 @@
-//! `netkit config` (being written).
-use anyhow::{Result, bail};
+//! `netkit config TOPOLOGY --target frr|ios|linux -o DIR`: one configuration file (two
+//! for linux) per layer-3 device, each written atomically into DIR.
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use netkit_config::{Secrets, Target};
 
 use crate::Outcome;
+use crate::common;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TargetArg {
+    /// FRR frr.conf (static routes or OSPF).
+    Frr,
+    /// Cisco IOS 15.x configuration.
+    Ios,
+    /// `ip -batch` file plus `nft -f` ruleset.
+    Linux,
+}
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Arguments of this command.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// Topology (YAML) or plan (`netkit plan --format json` output).
+    topology: PathBuf,
+    /// Kind of configuration to write.
+    #[arg(long, short = 't', value_enum)]
+    target: TargetArg,
+    /// Folder to write into (created if missing). Files are named after the device:
+    /// hq.r1.frr.conf, hq.r1.ios.cfg, hq.r1.ip + hq.r1.nft.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    output: PathBuf,
+    /// Only these devices (repeat the option); default: every layer-3 device.
+    #[arg(long, value_name = "DEVICE")]
+    device: Vec<String>,
+    /// Write SNMP secrets in clear, expanding `${VAR}` from the environment. Without
+    /// it, secret lines are written commented out with a placeholder.
+    #[arg(long)]
+    show_secrets: bool,
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let _ = args.rest;
-    bail!("`netkit config` is not available in this build yet")
+    let loaded = common::load(&args.topology)?;
+    let target = match args.target {
+        TargetArg::Frr => Target::Frr,
+        TargetArg::Ios => Target::Ios,
+        TargetArg::Linux => Target::Linux,
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let secrets = if args.show_secrets {
+        Secrets::Expand(&env)
+    } else {
+        Secrets::Hidden
+    };
+    let files = netkit_config::render_all(&loaded.plan, target, &args.device, &secrets)
+        .with_context(|| {
+            format!(
+                "cannot write the {target} configurations of {}",
+                args.topology.display()
+            )
+        })?;
+    std::fs::create_dir_all(&args.output).with_context(|| {
+        format!(
+            "cannot create the folder {}: check the path and your permissions",
+            args.output.display()
+        )
+    })?;
+    for f in &files {
+        let path = args.output.join(&f.name);
+        common::write_atomic(&path, f.contents.as_bytes())?;
+        println!("{}", path.display());
+    }
+    if files.is_empty() && common::stderr_is_terminal() {
+        eprintln!("netkit: the plan has no layer-3 device: nothing to write");
+    }
+    Ok(Outcome::Success)
 }

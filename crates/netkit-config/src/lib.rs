@@ -1,1 +1,235 @@
-//! Plan -> device configurations: FRR, Cisco IOS, Linux (ip -batch + nftables). Pure.
+//! Plan -> device configurations, one file (or two) per layer-3 device:
+//!
+//! - [`frr::render`]: an FRR `frr.conf` (FRR 8.x): interfaces with their addresses,
+//!   static routes or OSPF (`ospfd`, and `ospf6d` for IPv6), forwarding on.
+//! - [`ios::render`]: a Cisco IOS configuration (IOS 15.x syntax): dot1Q
+//!   sub-interfaces for segments, one interface per link, static routes or OSPF,
+//!   reflexive access lists for the filter rules, SNMP.
+//! - [`linux::ip_batch`] and [`linux::nftables`]: an `ip -batch` file (addresses,
+//!   routes) and an `nft -f` ruleset (the filter rules, stateful).
+//!
+//! Pure: no IO. Secrets are never written unless the caller passes
+//! [`Secrets::Expand`] with a way to read them (the CLI's `--show-secrets` reads the
+//! environment). Names and descriptions from the topology go through [`text`] so that
+//! they cannot inject configuration syntax.
+//!
+//! Not here: writing files (the CLI does it atomically), running FRR or `ip` (the lab).
+
+pub mod frr;
+pub mod ios;
+pub mod linux;
+pub mod text;
+
+use std::fmt;
+use std::str::FromStr;
+
+use netkit_plan::{DevicePlan, InterfacePlan, Plan};
+
+/// Which kind of configuration to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    Frr,
+    Ios,
+    Linux,
+}
+
+impl Target {
+    pub const ALL: [Target; 3] = [Target::Frr, Target::Ios, Target::Linux];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Frr => "frr",
+            Target::Ios => "ios",
+            Target::Linux => "linux",
+        }
+    }
+
+    /// File names written for `device_id`: `hq.r1.frr.conf`, `hq.r1.ios.cfg`, or
+    /// `hq.r1.ip` + `hq.r1.nft`.
+    pub fn file_names(self, device_id: &str) -> Vec<String> {
+        let id = text::ident(device_id);
+        match self {
+            Target::Frr => vec![format!("{id}.frr.conf")],
+            Target::Ios => vec![format!("{id}.ios.cfg")],
+            Target::Linux => vec![format!("{id}.ip"), format!("{id}.nft")],
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Target {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "frr" => Ok(Target::Frr),
+            "ios" => Ok(Target::Ios),
+            "linux" => Ok(Target::Linux),
+            other => Err(Error::UnknownTarget(other.to_string())),
+        }
+    }
+}
+
+/// How secrets (SNMP communities and passphrases) are written.
+pub enum Secrets<'a> {
+    /// Never: the lines that would hold them are written commented out, with a
+    /// placeholder.
+    Hidden,
+    /// `${VAR}` references in the secret fields are expanded with this lookup
+    /// (the CLI passes the environment); literal text is written as is.
+    Expand(&'a dyn Fn(&str) -> Option<String>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unknown configuration target `{0}`: use frr, ios or linux")]
+    UnknownTarget(String),
+    #[error("{0} is not a layer-3 device of the plan: pick a router, l3-switch or firewall id")]
+    UnknownDevice(String),
+    #[error(
+        "the SNMP {field} refers to the environment variable {variable}, which is not set: export {variable}, or leave out --show-secrets"
+    )]
+    MissingVariable {
+        field: &'static str,
+        variable: String,
+    },
+    #[error("the SNMP {field} has an unterminated `${{`: write it as ${{VARIABLE}}")]
+    BadReference { field: &'static str },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One file to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    pub name: String,
+    pub contents: String,
+}
+
+/// Every file of `target` for every layer-3 device of the plan (or only `devices`
+/// when not empty), in plan order.
+///
+/// # Errors
+/// A device id in `devices` that is not a layer-3 device; with
+/// [`Secrets::Expand`], a secret naming an unset variable.
+pub fn render_all(
+    plan: &Plan,
+    target: Target,
+    devices: &[String],
+    secrets: &Secrets,
+) -> Result<Vec<ConfigFile>> {
+    for d in devices {
+        if !plan.routers().any(|r| &r.id == d) {
+            return Err(Error::UnknownDevice(d.clone()));
+        }
+    }
+    let mut files = Vec::new();
+    for d in plan.routers() {
+        if !devices.is_empty() && !devices.contains(&d.id) {
+            continue;
+        }
+        let names = target.file_names(&d.id);
+        let contents = match target {
+            Target::Frr => vec![frr::render(plan, &d.id)],
+            Target::Ios => vec![ios::render_with_secrets(plan, &d.id, secrets)?],
+            Target::Linux => vec![linux::ip_batch(plan, &d.id), linux::nftables(plan, &d.id)],
+        };
+        for (name, contents) in names.into_iter().zip(contents) {
+            files.push(ConfigFile { name, contents });
+        }
+    }
+    Ok(files)
+}
+
+/// Expand `${VAR}` references in a secret with `lookup`.
+///
+/// # Errors
+/// A variable that `lookup` does not know, or an unterminated `${`.
+pub fn expand_secret(
+    value: &str,
+    field: &'static str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or(Error::BadReference { field })?;
+        let var = &after[..end];
+        let v = lookup(var).ok_or_else(|| Error::MissingVariable {
+            field,
+            variable: var.to_string(),
+        })?;
+        out.push_str(&v);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// What an interface is for, in words, for descriptions: `link 0 to lyon.r1`,
+/// `segment hq.users`, `internet uplink`.
+pub(crate) fn purpose(plan: &Plan, device_id: &str, i: &InterfacePlan) -> String {
+    if let Some(id) = i.link {
+        let link = plan.links.iter().find(|l| l.id == id);
+        let peer = i
+            .peer
+            .clone()
+            .or_else(|| {
+                link.map(|l| {
+                    if l.a == device_id {
+                        l.b.clone()
+                    } else {
+                        l.a.clone()
+                    }
+                })
+            })
+            .unwrap_or_default();
+        let mut s = format!("link {id} to {peer}");
+        if let Some(d) = link.and_then(|l| l.description.as_deref()) {
+            s.push_str(": ");
+            s.push_str(d);
+        }
+        return s;
+    }
+    if let Some(seg) = &i.segment {
+        let mut s = format!("segment {seg}");
+        if let Some(d) = plan.segment(seg).and_then(|s| s.description.as_deref()) {
+            s.push_str(": ");
+            s.push_str(d);
+        }
+        return s;
+    }
+    if plan
+        .internet
+        .as_ref()
+        .is_some_and(|n| n.edge_interface == i.name)
+    {
+        return "internet uplink".to_string();
+    }
+    String::new()
+}
+
+/// Layer-3 device `id` of the plan.
+pub(crate) fn router<'a>(plan: &'a Plan, id: &str) -> Option<&'a DevicePlan> {
+    plan.routers().find(|d| d.id == id)
+}
+
+/// Is this device the internet edge?
+pub(crate) fn is_edge(plan: &Plan, id: &str) -> bool {
+    plan.internet.as_ref().is_some_and(|i| i.edge == id)
+}
+
+/// The first line of every file: what it is and where it comes from.
+pub(crate) fn header(plan: &Plan, device: &DevicePlan, what: &str) -> String {
+    format!(
+        "netkit: {what} of {} (plan {}), generated from the plan: edit the topology, not this file",
+        text::ident(&device.id),
+        text::one_line(&plan.name, 80)
+    )
+}
