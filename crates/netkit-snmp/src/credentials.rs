@@ -170,6 +170,63 @@ impl Credentials {
     }
 }
 
+/// Where credentials come from, in order: the topology's `snmp` section with
+/// `${VAR}` expanded from the environment (or the `NETKIT_SNMP_*` variables when
+/// the topology has no `snmp`), then the secrets a running lab stored when it
+/// configured its agents (`lab`), e.g. generated because the variable was unset.
+///
+/// # Errors
+/// No source gives usable credentials; the error names what to set.
+pub fn resolve(
+    snmp: Option<&SnmpPlan>,
+    version: Option<SnmpVersion>,
+    lab: Option<&str>,
+) -> Result<Credentials, Error> {
+    let first = match snmp {
+        Some(s) => Credentials::from_plan(s, version),
+        None => Credentials::from_env(version),
+    };
+    let err = match first {
+        Ok(c) => return Ok(c),
+        Err(e) => e,
+    };
+    if let Some(lab) = lab {
+        let version = version
+            .or(snmp.map(|s| s.version))
+            .unwrap_or(SnmpVersion::V2c);
+        if let Some(c) = from_lab(lab, version)? {
+            return Ok(c);
+        }
+    }
+    Err(err)
+}
+
+/// The credentials lab `lab` configured its agents with (`None` when the lab
+/// stored none).
+///
+/// # Errors
+/// A secret file exists but cannot be read.
+pub fn from_lab(lab: &str, version: SnmpVersion) -> Result<Option<Credentials>, Error> {
+    let get = |key: &str| {
+        netkit_lab::lab_secret(lab, key).map_err(|e| {
+            Error::Credentials(format!("cannot read the SNMP secrets of lab {lab}: {e}"))
+        })
+    };
+    match version {
+        SnmpVersion::V1 | SnmpVersion::V2c => {
+            Ok(get("snmp-community")?.map(|c| Credentials::Community(Secret::new(c))))
+        }
+        SnmpVersion::V3 => {
+            let Some(user) = get("snmp-user")? else {
+                return Ok(None);
+            };
+            let auth = get("snmp-auth-password")?;
+            let privacy = get("snmp-priv-password")?;
+            v3(user, Some("SHA"), auth, Some("AES"), privacy).map(Some)
+        }
+    }
+}
+
 /// SNMPv3 credentials from their parts. Protocols default to SHA and AES when
 /// the matching password is given.
 ///
