@@ -35,6 +35,13 @@ pub fn namespace_name(lab: &str, node: &str) -> String {
     format!("{lab}.{node}")
 }
 
+/// FRR pathspace of router `node` in lab `lab` (`vtysh -N PATHSPACE`): the
+/// namespace name with `_` for `.`, since FRR refuses dots there. Its sockets are
+/// in `/var/run/frr/PATHSPACE/`.
+pub fn frr_pathspace(lab: &str, node: &str) -> String {
+    namespace_name(lab, node).replace('.', "_")
+}
+
 /// Check a lab name: it prefixes every namespace, so it must be short and plain.
 ///
 /// # Errors

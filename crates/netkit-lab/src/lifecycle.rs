@@ -586,7 +586,8 @@ fn start_daemons(
         for (i, node) in &routers {
             let fdir = dir.join("frr").join(&node.id);
             mkdir(&fdir)?;
-            let run = Path::new(FRR_RUN).join(&node.ns);
+            let ps = crate::frr_pathspace(lab, &node.id);
+            let run = Path::new(FRR_RUN).join(&ps);
             if !run.exists() {
                 mkdir(&run)?;
                 st.files.push(run.clone());
@@ -616,11 +617,11 @@ fn start_daemons(
                 &node.id,
                 "zebra",
                 &files[*i],
-                frr_argv("zebra", &node.ns, &zconf, &fdir),
+                frr_argv("zebra", &ps, &zconf, &fdir),
                 &fdir.join("zebra.out"),
                 &[],
             )?;
-            z.state.pathspace = Some(node.ns.clone());
+            z.state.pathspace = Some(ps.clone());
             spawned.push(z);
             waits.push(run.join("zserv.api"));
         }
@@ -641,16 +642,17 @@ fn start_daemons(
         for (i, node) in &routers {
             let fdir = dir.join("frr").join(&node.id);
             let oconf = fdir.join("ospfd.conf");
+            let ps = crate::frr_pathspace(lab, &node.id);
             opts.say(&format!("ospfd on {}", node.id));
             let mut o = procs::spawn(
                 &node.id,
                 "ospfd",
                 &files[*i],
-                frr_argv("ospfd", &node.ns, &oconf, &fdir),
+                frr_argv("ospfd", &ps, &oconf, &fdir),
                 &fdir.join("ospfd.out"),
                 &[],
             )?;
-            o.state.pathspace = Some(node.ns.clone());
+            o.state.pathspace = Some(ps);
             spawned.push(o);
         }
     }

@@ -217,7 +217,7 @@ pub fn ospfd_conf(plan: &Plan, device: &str) -> Option<String> {
         }
         let _ = writeln!(
             out,
-            " ip ospf hello-interval 1\n ip ospf dead-interval 4\n!"
+            " ip ospf hello-interval 1\n ip ospf dead-interval 4\n ip ospf retransmit-interval 1\n!"
         );
     }
     if !has_lo && plan.device(device).and_then(|d| d.loopback).is_some() {
@@ -231,6 +231,8 @@ pub fn ospfd_conf(plan: &Plan, device: &str) -> Option<String> {
         reference.clamp(1, 4_294_967)
     );
     let _ = writeln!(out, " timers throttle spf 0 50 500");
+    let _ = writeln!(out, " timers throttle lsa all 0");
+    let _ = writeln!(out, " timers lsa min-arrival 0");
     for i in r.interfaces.iter().filter(|i| i.passive) {
         let _ = writeln!(out, " passive-interface {}", i.name);
     }

@@ -1,0 +1,657 @@
+//! End-to-end tests of `netkit lab`: build SPEC's acme topology for real in network
+//! namespaces (static and OSPF), and check it with the kernel and standard tools
+//! (ping, tc, vtysh, dig, snmpget, a TCP connect) as the oracle, not netkit's code.
+//!
+//! They need root (CI runs as root and must not skip them). Each test uses its own
+//! lab name, so they may run in parallel; a guard tears the lab down even when a
+//! check fails.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::Command as StdCommand;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use netkit_plan::{Plan, RouteKind};
+use serde_json::Value;
+
+fn acme() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../inventories/acme.yaml")
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .map(|v| v.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Whether the lab tests can run here; in CI they must.
+fn can_run() -> bool {
+    if is_root() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("the lab tests need root (network namespaces): CI must run them as root");
+    }
+    eprintln!("note: skipping lab test: it needs root (network namespaces)");
+    false
+}
+
+/// A short unique lab name: `t` + pid + random.
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("t{}{:x}", std::process::id() % 100_000, nanos % 0xfff)
+}
+
+/// Tears the lab down on drop: `netkit lab down`, then any namespace left with the
+/// lab's prefix.
+struct LabGuard {
+    name: String,
+}
+
+impl Drop for LabGuard {
+    fn drop(&mut self) {
+        let _ = Command::cargo_bin("netkit").map(|mut c| {
+            c.args(["lab", "down", "--name", &self.name])
+                .timeout(Duration::from_secs(60))
+                .output()
+        });
+        for ns in lab_namespaces(&self.name) {
+            let _ = StdCommand::new("ip").args(["netns", "del", &ns]).status();
+        }
+    }
+}
+
+fn lab_namespaces(lab: &str) -> Vec<String> {
+    let out = StdCommand::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with(&format!("{lab}.")))
+        .map(String::from)
+        .collect()
+}
+
+fn netkit() -> Command {
+    let mut c = Command::cargo_bin("netkit").expect("netkit binary is built");
+    c.timeout(Duration::from_secs(120));
+    c
+}
+
+fn lab_plan(lab: &str) -> Plan {
+    let text = std::fs::read_to_string(format!("/run/netkit/labs/{lab}/plan.json"))
+        .expect("the lab keeps its plan");
+    Plan::from_json(&text).expect("plan.json parses")
+}
+
+fn ping(ns: &str, addr: IpAddr) -> bool {
+    StdCommand::new("ip")
+        .args(["netns", "exec", ns, "ping", "-c1", "-W1", &addr.to_string()])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// acme.yaml's `policies`: (from segment, to segment) pairs that must not connect.
+const DENIED: &[(&str, &str)] = &[("lyon.users", "hq.users")];
+
+/// From every segment's test host to every non-isolated segment's gateway, to the
+/// named hosts and to the internet upstream: what must answer answers, what must not
+/// does not.
+fn check_reachability(lab: &str, plan: &Plan) {
+    let mut cases: Vec<(String, String, IpAddr, bool)> = Vec::new();
+    for src in plan.segments() {
+        for dst in plan.segments().filter(|d| !d.isolated) {
+            let expect = src.id == dst.id
+                || (!src.isolated && !DENIED.contains(&(src.id.as_str(), dst.id.as_str())));
+            cases.push((
+                src.id.clone(),
+                format!("gateway of {}", dst.id),
+                IpAddr::V4(dst.gateway),
+                expect,
+            ));
+        }
+        if let Some(inet) = &plan.internet {
+            cases.push((
+                src.id.clone(),
+                "internet".into(),
+                IpAddr::V4(inet.upstream_address),
+                true,
+            ));
+        }
+        for seg in plan.segments() {
+            for n in &seg.named {
+                let expect = !src.isolated && !DENIED.contains(&(src.id.as_str(), seg.id.as_str()));
+                cases.push((src.id.clone(), n.id.clone(), IpAddr::V4(n.address), expect));
+            }
+        }
+    }
+    let wrong: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .chunks(8)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter(|(src, _, addr, expect)| {
+                            ping(&format!("{lab}.{src}"), *addr) != *expect
+                        })
+                        .map(|(src, what, addr, expect)| {
+                            format!(
+                                "{src} -> {what} ({addr}): expected {}",
+                                if *expect { "a reply" } else { "no reply" }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("ping thread"))
+            .collect()
+    });
+    assert!(
+        wrong.is_empty(),
+        "reachability differs from the topology:\n{}",
+        wrong.join("\n")
+    );
+}
+
+fn check_shaping(lab: &str, plan: &Plan) {
+    let mut checked = 0;
+    for link in &plan.links {
+        let Some(bw) = link.bandwidth_bps else {
+            continue;
+        };
+        for (dev, ifname) in [(&link.a, &link.a_interface), (&link.b, &link.b_interface)] {
+            let out = StdCommand::new("tc")
+                .args([
+                    "-n",
+                    &format!("{lab}.{dev}"),
+                    "-j",
+                    "qdisc",
+                    "show",
+                    "dev",
+                    ifname,
+                ])
+                .output()
+                .expect("tc runs");
+            let v: Value = serde_json::from_slice(&out.stdout).expect("tc -j prints JSON");
+            let tbf = v
+                .as_array()
+                .and_then(|a| a.iter().find(|q| q["kind"] == "tbf"))
+                .unwrap_or_else(|| panic!("no tbf qdisc on {dev}:{ifname}: {v}"));
+            let rate = tbf["options"]["rate"].as_u64().expect("tbf has a rate");
+            assert!(
+                rate * 8 == bw || rate == bw,
+                "{dev}:{ifname}: tbf rate {rate} does not match the link's {bw} bit/s"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 6,
+        "acme has three shaped links (six ends), checked {checked}"
+    );
+}
+
+fn check_dns(lab: &str, plan: &Plan) {
+    let dns = plan.dns.as_ref().expect("acme has dns");
+    assert!(!dns.records.is_empty());
+    for r in &dns.records {
+        let qtype = if r.address.is_ipv4() { "A" } else { "AAAA" };
+        let out = StdCommand::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &format!("{lab}.hq.users"),
+                "dig",
+                "+short",
+                "+time=1",
+                "+tries=3",
+                &format!("@{}", dns.server_address),
+                &r.name,
+                qtype,
+            ])
+            .output()
+            .expect("dig runs");
+        let answer = String::from_utf8_lossy(&out.stdout);
+        let got: BTreeSet<IpAddr> = answer
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        assert!(
+            got.contains(&r.address),
+            "dig {} {qtype} gave {answer:?}, expected {}",
+            r.name,
+            r.address
+        );
+    }
+}
+
+fn secret(lab: &str, key: &str) -> String {
+    std::fs::read_to_string(format!("/run/netkit/labs/{lab}/secrets/{key}"))
+        .unwrap_or_else(|e| panic!("secret {key}: {e}"))
+        .trim()
+        .to_string()
+}
+
+fn check_snmp(lab: &str, plan: &Plan, community: &str) {
+    assert_eq!(
+        secret(lab, "snmp-community"),
+        community,
+        "the community comes from the environment"
+    );
+    for dev in plan.routers() {
+        let lo = dev
+            .loopback
+            .expect("routers have loopbacks")
+            .addr()
+            .to_string();
+        let out = StdCommand::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &format!("{lab}.{}", dev.id),
+                "snmpget",
+                "-v2c",
+                "-c",
+                community,
+                "-t",
+                "1",
+                "-r",
+                "3",
+                &lo,
+                "1.3.6.1.2.1.1.5.0",
+            ])
+            .output()
+            .expect("snmpget runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&dev.id),
+            "snmpget sysName on {} gave {text:?}",
+            dev.id
+        );
+    }
+    // SNMPv3 authPriv (SHA/AES) from a test host to its gateway.
+    let (user, auth, privacy) = (
+        secret(lab, "snmp-user"),
+        secret(lab, "snmp-auth-password"),
+        secret(lab, "snmp-priv-password"),
+    );
+    let gw = plan
+        .segment("hq.users")
+        .expect("hq.users")
+        .gateway
+        .to_string();
+    let out = StdCommand::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &format!("{lab}.hq.users"),
+            "snmpget",
+            "-v3",
+            "-l",
+            "authPriv",
+            "-u",
+            &user,
+            "-a",
+            "SHA",
+            "-A",
+            &auth,
+            "-x",
+            "AES",
+            "-X",
+            &privacy,
+            "-t",
+            "1",
+            "-r",
+            "3",
+            &gw,
+            "1.3.6.1.2.1.1.5.0",
+        ])
+        .output()
+        .expect("snmpget runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("hq.r1"),
+        "snmpget v3 gave {text:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn check_services(lab: &str, plan: &Plan) {
+    for seg in plan.segments() {
+        for n in &seg.named {
+            for s in &n.services {
+                let addr = SocketAddr::new(IpAddr::V4(n.address), s.port);
+                let ok = netkit_netns::run_in(Some(&format!("{lab}.hq.users")), move || {
+                    TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok()
+                })
+                .expect("enter the test host");
+                assert!(ok, "no listener on {} {addr}", n.id);
+            }
+        }
+    }
+}
+
+fn check_exec_and_status(lab: &str) {
+    let out = netkit()
+        .args([
+            "lab", "exec", "--name", lab, "hq.r1", "--", "ip", "-j", "route", "show",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let routes: Value = serde_json::from_slice(&out.stdout).expect("ip -j route prints JSON");
+    assert!(routes.as_array().is_some_and(|a| a.len() > 3), "{routes}");
+    netkit()
+        .args(["lab", "exec", "--name", lab, "hq.r1", "--", "false"])
+        .assert()
+        .code(1);
+    let out = netkit()
+        .args(["lab", "status", "--name", lab, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "status: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let st: Value = serde_json::from_slice(&out.stdout).expect("status JSON");
+    assert_eq!(st["healthy"], true, "{st}");
+    assert!(
+        st["nodes"].as_array().is_some_and(|n| n.len() >= 13),
+        "{st}"
+    );
+}
+
+fn check_down(lab: &str, guard: LabGuard) {
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("/run/netkit/labs/{lab}/state.json")).unwrap(),
+    )
+    .unwrap();
+    let pids: Vec<u64> = state["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["pid"].as_u64())
+        .collect();
+    netkit()
+        .args(["lab", "down", "--name", lab])
+        .assert()
+        .success();
+    assert!(
+        lab_namespaces(lab).is_empty(),
+        "namespaces left: {:?}",
+        lab_namespaces(lab)
+    );
+    assert!(
+        !PathBuf::from(format!("/run/netkit/labs/{lab}")).exists(),
+        "state left"
+    );
+    for pid in pids {
+        let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        assert!(
+            !cmdline.contains(lab),
+            "process {pid} of the lab still runs: {cmdline}"
+        );
+    }
+    // A second down says the lab does not exist.
+    netkit()
+        .args(["lab", "down", "--name", lab])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
+    std::mem::drop(guard);
+}
+
+#[test]
+fn static_lab_of_acme() {
+    if !can_run() {
+        return;
+    }
+    let lab = unique_name();
+    let guard = LabGuard { name: lab.clone() };
+    let community = format!("c{}", unique_name());
+    let out = netkit()
+        .args(["lab", "up"])
+        .arg(acme())
+        .args(["--name", &lab])
+        .env("NETKIT_SNMP_COMMUNITY", &community)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "lab up failed: {stdout}{stderr}");
+    assert!(stdout.contains("static routing"), "{stdout}");
+    assert!(
+        !stdout.contains(&community) && !stderr.contains(&community),
+        "the community leaked"
+    );
+    // Namespaces are named after the lab.
+    let namespaces = lab_namespaces(&lab);
+    assert!(
+        namespaces.contains(&format!("{lab}.hq.r1")),
+        "{namespaces:?}"
+    );
+    assert!(
+        namespaces.contains(&format!("{lab}.hq.users")),
+        "{namespaces:?}"
+    );
+    assert!(
+        namespaces.contains(&format!("{lab}.hq.servers.intranet")),
+        "{namespaces:?}"
+    );
+    assert!(
+        namespaces.contains(&format!("{lab}.internet")),
+        "{namespaces:?}"
+    );
+
+    // A second `up` of the same lab is refused with the fix.
+    netkit()
+        .args(["lab", "up"])
+        .arg(acme())
+        .args(["--name", &lab])
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("already exists").and(predicates::str::contains("lab down")),
+        );
+
+    let plan = lab_plan(&lab);
+    check_reachability(&lab, &plan);
+    check_shaping(&lab, &plan);
+    check_dns(&lab, &plan);
+    check_snmp(&lab, &plan, &community);
+    check_services(&lab, &plan);
+    check_exec_and_status(&lab);
+    check_down(&lab, guard);
+}
+
+use predicates::prelude::PredicateBooleanExt;
+
+/// FRR's table (`vtysh -N PATHSPACE -c 'show ip route json'`) against the plan: every
+/// planned IPv4 destination is covered by a selected route, with the planned next
+/// hops where the route is learned.
+fn check_frr_routes(lab: &str, plan: &Plan) {
+    for dev in plan.routers() {
+        let ps = format!("{lab}.{}", dev.id).replace('.', "_");
+        let out = StdCommand::new("vtysh")
+            .args(["-N", &ps, "-c", "show ip route json"])
+            .output()
+            .expect("vtysh runs");
+        let table: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "vtysh -N {ps}: {e}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let mut selected: Vec<((IpAddr, u8), String, BTreeSet<IpAddr>)> = Vec::new();
+        for entries in table.as_object().expect("routes by prefix").values() {
+            for e in entries
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e["selected"] == true)
+            {
+                let prefix = parse_prefix(e["prefix"].as_str().unwrap());
+                let hops: BTreeSet<IpAddr> = e["nexthops"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|h| h["ip"].as_str().and_then(|s| s.parse().ok()))
+                    .collect();
+                selected.push((
+                    prefix,
+                    e["protocol"].as_str().unwrap_or("").to_string(),
+                    hops,
+                ));
+            }
+        }
+        let planned = &plan.routes[&dev.id];
+        for r in planned
+            .iter()
+            .filter(|r| r.destination.addr().is_ipv4() && r.kind != RouteKind::Connected)
+        {
+            let want: BTreeSet<IpAddr> = planned
+                .iter()
+                .filter(|p| p.destination == r.destination)
+                .filter_map(|p| p.next_hop)
+                .collect();
+            let covering: Vec<_> = selected
+                .iter()
+                .filter(|(p, _, _)| {
+                    let d = (r.destination.addr(), r.destination.prefix_len());
+                    if d.1 == 0 {
+                        p.1 == 0
+                    } else {
+                        p.1 > 0 && overlap(*p, d)
+                    }
+                })
+                .collect();
+            assert!(
+                !covering.is_empty(),
+                "{}: FRR has no route for {} (planned via {want:?})",
+                dev.id,
+                r.destination
+            );
+            for ((addr, len), proto, hops) in covering {
+                let p = format!("{addr}/{len}");
+                if !hops.is_empty() {
+                    assert!(
+                        hops.is_subset(&want),
+                        "{}: FRR routes {p} ({proto}) via {hops:?}, the plan says {} via {want:?}",
+                        dev.id,
+                        r.destination
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn parse_prefix(s: &str) -> (IpAddr, u8) {
+    let (a, l) = s.split_once('/').expect("prefix/len");
+    (a.parse().expect("address"), l.parse().expect("length"))
+}
+
+/// Whether two IPv4 prefixes overlap (one contains the other).
+fn overlap(a: (IpAddr, u8), b: (IpAddr, u8)) -> bool {
+    let (IpAddr::V4(x), IpAddr::V4(y)) = (a.0, b.0) else {
+        return false;
+    };
+    let len = a.1.min(b.1).min(32) as u32;
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    u32::from(x) & mask == u32::from(y) & mask
+}
+
+#[test]
+fn ospf_lab_of_acme() {
+    if !can_run() {
+        return;
+    }
+    let lab = unique_name();
+    let guard = LabGuard { name: lab.clone() };
+    let out = netkit()
+        .args(["lab", "up"])
+        .arg(acme())
+        .args(["--name", &lab, "--routing", "ospf", "--timeout", "90"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "lab up failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("OSPF converged in"), "{stdout}");
+    let plan = lab_plan(&lab);
+    check_frr_routes(&lab, &plan);
+    check_reachability(&lab, &plan);
+    let st: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("/run/netkit/labs/{lab}/state.json")).unwrap(),
+    )
+    .unwrap();
+    let programs: Vec<&str> = st["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["program"].as_str())
+        .collect();
+    assert_eq!(
+        programs.iter().filter(|p| **p == "ospfd").count(),
+        plan.routers().count(),
+        "{programs:?}"
+    );
+    check_down(&lab, guard);
+}
+
+#[test]
+fn lab_errors_are_clear() {
+    if !can_run() {
+        return;
+    }
+    netkit()
+        .args(["lab", "down", "--name", "nkt-no-such-lab"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
+    netkit()
+        .args(["lab", "up"])
+        .arg(acme())
+        .args(["--name", "Bad.Name"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid lab name"));
+    netkit()
+        .args([
+            "lab",
+            "exec",
+            "--name",
+            "nkt-no-such-lab",
+            "hq.r1",
+            "--",
+            "true",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
+}
