@@ -6,7 +6,7 @@
 //! policies) and prefix pins are checked once the whole file was read, so that the
 //! order of the top-level keys does not matter.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -188,18 +188,36 @@ struct OffsetCheck {
     prefix_len: Option<u8>,
 }
 
-#[derive(Default)]
 struct Walker {
     diags: Vec<Diagnostic>,
     refs: Vec<Ref>,
     pins: Vec<Pin>,
     offsets: Vec<OffsetCheck>,
     /// Device ids whose `kind` was wrong: no "not layer-3" message for them.
-    unknown_kind: Vec<String>,
+    unknown_kind: HashSet<String>,
+    /// Edit-distance comparisons left for "did you mean" hints: bounded, so that a
+    /// hostile file with thousands of bad references stays fast.
+    suggest_budget: usize,
     ipv4_ok: bool,
     ipv6_given: bool,
     /// Spans of reference values of gateways, by segment id.
     gateway_spans: HashMap<String, Span>,
+}
+
+impl Default for Walker {
+    fn default() -> Self {
+        Walker {
+            diags: Vec::new(),
+            refs: Vec::new(),
+            pins: Vec::new(),
+            offsets: Vec::new(),
+            unknown_kind: HashSet::new(),
+            suggest_budget: 200_000,
+            ipv4_ok: false,
+            ipv6_given: false,
+            gateway_spans: HashMap::new(),
+        }
+    }
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -271,6 +289,20 @@ impl Walker {
     ) {
         self.diags
             .push(Diagnostic::error(span, message).with_hint(hint));
+    }
+
+    /// "did you mean" among many candidates (names, ids), within the budget.
+    fn suggest<'a, I>(&mut self, word: &str, candidates: I) -> Option<String>
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let candidates = candidates.into_iter();
+        if candidates.len() > self.suggest_budget {
+            return None;
+        }
+        self.suggest_budget -= candidates.len();
+        text::did_you_mean(word, candidates)
     }
 
     fn warning(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
@@ -972,6 +1004,11 @@ impl Walker {
             }
         }
 
+        let device_index: HashMap<&str, usize> = devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.as_str(), i))
+            .collect();
         let mut segments: Vec<Segment> = Vec::new();
         if let Some(n) = f.get("segments")
             && let Some(entries) = self.mapping(
@@ -997,7 +1034,7 @@ impl Walker {
                     continue;
                 }
                 seen.insert(sname.clone(), k.span.line);
-                if let Some(d) = devices.iter().find(|d| d.name == sname) {
+                if let Some(d) = device_index.get(sname.as_str()).map(|&i| &devices[i]) {
                     self.error(
                         k.span,
                         format!("`{name}.{sname}` is both a device (line {}) and a segment: they share the `site.name` ids", d.span.line),
@@ -1046,7 +1083,7 @@ impl Walker {
                 }
                 None => g.clone(),
             };
-            match devices.iter().find(|d| d.name == local) {
+            match device_index.get(local.as_str()).map(|&i| &devices[i]) {
                 Some(d)
                     if !d.kind.is_layer3()
                         && !self.unknown_kind.contains(&format!("{name}.{local}")) =>
@@ -1059,14 +1096,13 @@ impl Walker {
                 }
                 Some(_) => seg.gateway = Some(local),
                 None => {
-                    let hint =
-                        match text::did_you_mean(&local, devices.iter().map(|d| d.name.as_str())) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!(
-                                "name a layer-3 device of site `{name}`{}",
-                                l3_list(&devices)
-                            ),
-                        };
+                    let hint = match self.suggest(&local, devices.iter().map(|d| d.name.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "name a layer-3 device of site `{name}`{}",
+                            l3_list(&devices)
+                        ),
+                    };
                     self.error(
                         span,
                         format!("the gateway of `{seg_id}` is `{}`, which is not a device of site `{name}`", shorten(&local)),
@@ -1139,7 +1175,7 @@ impl Walker {
             }),
         };
         if kind.is_none() {
-            self.unknown_kind.push(id);
+            self.unknown_kind.insert(id);
         }
         Some(Device {
             name,
@@ -1790,36 +1826,34 @@ impl Walker {
     }
 
     fn check_refs(&mut self, topo: &Topology) {
-        let device_ids: Vec<String> = topo
-            .sites
+        let mut devices: HashMap<String, DeviceKind> = HashMap::new();
+        let mut segments: HashSet<String> = HashSet::new();
+        let mut named: HashSet<String> = HashSet::new();
+        for s in &topo.sites {
+            for d in &s.devices {
+                devices.insert(format!("{}.{}", s.name, d.name), d.kind);
+            }
+            for g in &s.segments {
+                segments.insert(format!("{}.{}", s.name, g.name));
+                for h in &g.named {
+                    named.insert(format!("{}.{}.{}", s.name, g.name, h.name));
+                }
+            }
+        }
+        let sites: HashSet<&str> = topo.sites.iter().map(|s| s.name.as_str()).collect();
+        // Sorted, so that hints do not depend on hash order.
+        let mut device_ids: Vec<&str> = devices.keys().map(String::as_str).collect();
+        device_ids.sort_unstable();
+        let mut named_ids: Vec<&str> = named.iter().map(String::as_str).collect();
+        named_ids.sort_unstable();
+        let mut endpoint_ids: Vec<&str> = segments
             .iter()
-            .flat_map(|s| {
-                s.devices
-                    .iter()
-                    .map(move |d| format!("{}.{}", s.name, d.name))
-            })
+            .chain(named.iter())
+            .map(String::as_str)
+            .chain(sites.iter().copied())
             .collect();
-        let segment_ids: Vec<String> = topo
-            .sites
-            .iter()
-            .flat_map(|s| {
-                s.segments
-                    .iter()
-                    .map(move |g| format!("{}.{}", s.name, g.name))
-            })
-            .collect();
-        let named_ids: Vec<String> = topo
-            .sites
-            .iter()
-            .flat_map(|s| {
-                s.segments.iter().flat_map(move |g| {
-                    g.named
-                        .iter()
-                        .map(move |h| format!("{}.{}.{}", s.name, g.name, h.name))
-                })
-            })
-            .collect();
-        let site_names: Vec<&str> = topo.sites.iter().map(|s| s.name.as_str()).collect();
+        endpoint_ids.sort_unstable();
+
         let refs = std::mem::take(&mut self.refs);
         for r in refs {
             let t = r.text.as_str();
@@ -1836,22 +1870,24 @@ impl Walker {
                         }
                         _ => "the internet edge is a layer-3 device (router or firewall)",
                     };
-                    if let Some((_, d)) = topo.device(t) {
-                        if !d.kind.is_layer3() && !self.unknown_kind.iter().any(|u| u == t) {
+                    if let Some(kind) = devices.get(t) {
+                        if !kind.is_layer3() && !self.unknown_kind.contains(t) {
                             self.error(
                                 r.span,
-                                format!("{what} names `{shown}`, a {}: {role}", d.kind),
-                                format!("connect a layer-3 device of that site instead, or change `{shown}`'s kind"),
+                                format!("{what} names `{shown}`, a {kind}: {role}"),
+                                format!(
+                                    "connect a layer-3 device of that site instead, or change `{shown}`'s kind"
+                                ),
                             );
                         }
-                    } else if segment_ids.iter().any(|s| s == t) {
+                    } else if segments.contains(t) {
                         self.error(
                             r.span,
                             format!("{what} names `{shown}`, a segment, not a device: {role}"),
                             "name the segment's gateway device instead (`site.device`)",
                         );
                     } else {
-                        let hint = match text::did_you_mean(t, device_ids.iter().map(String::as_str)) {
+                        let hint = match self.suggest(t, device_ids.iter().copied()) {
                             Some(s) => format!("did you mean `{s}`?"),
                             None if t.contains('.') => "write a device id `site.device` of a layer-3 device declared under `sites`".to_string(),
                             None => "write a device id as `site.device`, e.g. `hq.r1`".to_string(),
@@ -1866,17 +1902,17 @@ impl Walker {
                     }
                 }
                 RefKind::DnsServer => {
-                    if named_ids.iter().any(|n| n == t) {
+                    if named.contains(t) {
                         continue;
                     }
-                    let kind = if segment_ids.iter().any(|s| s == t) {
+                    let kind = if segments.contains(t) {
                         " (a segment)"
-                    } else if device_ids.iter().any(|s| s == t) {
+                    } else if devices.contains_key(t) {
                         " (a device)"
                     } else {
                         ""
                     };
-                    let hint = match text::did_you_mean(t, named_ids.iter().map(String::as_str)) {
+                    let hint = match self.suggest(t, named_ids.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "the DNS server is a named host `site.segment.host`: declare it under the segment's `named` (e.g. `dns1: { host: 10, services: [udp/53] }`)".to_string(),
                     };
@@ -1889,27 +1925,23 @@ impl Walker {
                     );
                 }
                 RefKind::PolicyEnd(i, which) => {
-                    if segment_ids.iter().any(|s| s == t)
-                        || named_ids.iter().any(|s| s == t)
-                        || site_names.contains(&t)
-                    {
+                    if segments.contains(t) || named.contains(t) || sites.contains(t) {
                         continue;
                     }
-                    let kind = if device_ids.iter().any(|s| s == t) {
+                    let kind = if devices.contains_key(t) {
                         " (a device)"
                     } else {
                         ""
                     };
-                    let all = segment_ids
-                        .iter()
-                        .chain(named_ids.iter())
-                        .map(String::as_str)
-                        .chain(site_names.iter().copied());
-                    let hint = match text::did_you_mean(t, all) {
+                    let hint = match self.suggest(t, endpoint_ids.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "policy ends are a segment (`site.segment`), a named host (`site.segment.host`) or a site name".to_string(),
                     };
-                    self.error(r.span, format!("`{which}` of policy {i} is `{shown}`{kind}, which is not a segment, named host or site"), hint);
+                    self.error(
+                        r.span,
+                        format!("`{which}` of policy {i} is `{shown}`{kind}, which is not a segment, named host or site"),
+                        hint,
+                    );
                 }
             }
         }
@@ -1918,6 +1950,7 @@ impl Walker {
     fn check_pins(&mut self, topo: &Topology) {
         let a = &topo.addressing;
         let pins = std::mem::take(&mut self.pins);
+        let sites: HashMap<&str, &Site> = topo.sites.iter().map(|s| (s.name.as_str(), s)).collect();
         // Containment in pools.
         for p in &pins {
             match (&p.owner, p.net) {
@@ -1933,7 +1966,7 @@ impl Walker {
                 }
                 (PinOwner::Site(_) | PinOwner::Segment(_), IpNet::V6(n)) => {
                     let outer = match &p.owner {
-                        PinOwner::Segment(site) => topo.site(site).and_then(|s| {
+                        PinOwner::Segment(site) => sites.get(site.as_str()).and_then(|s| {
                             s.prefix6.map(|q| (q, format!("site `{site}`'s prefix6")))
                         }),
                         _ => None,
@@ -1974,7 +2007,7 @@ impl Walker {
                     }
                 }
                 (PinOwner::Segment(site), IpNet::V4(n)) => {
-                    let site_prefix = topo.site(site).and_then(|s| s.prefix);
+                    let site_prefix = sites.get(site.as_str()).and_then(|s| s.prefix);
                     match site_prefix {
                         Some(sp) if !sp.contains(&n) => {
                             self.error(
@@ -2061,25 +2094,56 @@ impl Walker {
                 );
             }
         }
-        // Pins against each other: only a site and its own segments may nest.
-        for (i, p) in pins.iter().enumerate() {
-            for q in &pins[..i] {
-                if !overlaps(&p.net, &q.net) {
-                    continue;
+        // Pins against each other: only a site and its own segments may nest. Prefixes
+        // either nest or are disjoint, so a sweep in address order with a stack of the
+        // prefixes that contain the current one finds every overlap in O(n log n).
+        let key = |p: &Pin| match p.net {
+            IpNet::V4(n) => (4u8, u128::from(u32::from(n.network())), n.prefix_len()),
+            IpNet::V6(n) => (6u8, u128::from(n.network()), n.prefix_len()),
+        };
+        let mut order: Vec<usize> = (0..pins.len()).collect();
+        order.sort_by_key(|&i| (key(&pins[i]), pins[i].span.offset));
+        let mut stack: Vec<usize> = Vec::new();
+        for i in order {
+            let p = &pins[i];
+            while let Some(&top) = stack.last() {
+                if pins[top].net.contains(&p.net) {
+                    break;
                 }
+                stack.pop();
+            }
+            let same_as_top = stack.last().is_some_and(|&top| pins[top].net == p.net);
+            for &j in stack.iter().rev() {
+                let q = &pins[j];
                 let nested_ok = match (&p.owner, &q.owner) {
                     (PinOwner::Segment(s), PinOwner::Site(t))
                     | (PinOwner::Site(t), PinOwner::Segment(s)) => s == t,
                     _ => false,
                 };
-                if nested_ok || (p.label == q.label) {
-                    continue;
+                if !nested_ok && p.label != q.label {
+                    // Report on the one written later, naming the earlier one.
+                    let (later, earlier) = if p.span.offset > q.span.offset {
+                        (p, q)
+                    } else {
+                        (q, p)
+                    };
+                    self.error(
+                        later.span,
+                        format!(
+                            "the prefix {} of {} overlaps the prefix {} of {} (line {})",
+                            later.net, later.label, earlier.net, earlier.label, earlier.span.line
+                        ),
+                        "pinned prefixes must not overlap: change one of them, or remove a pin and let the planner choose",
+                    );
                 }
-                self.error(
-                    p.span,
-                    format!("the prefix {} of {} overlaps the prefix {} of {} (line {})", p.net, p.label, q.net, q.label, q.span.line),
-                    "pinned prefixes must not overlap: change one of them, or remove a pin and let the planner choose",
-                );
+                if same_as_top {
+                    // Equal prefixes: compare with the first copy only, keeping the
+                    // stack (and the work) small.
+                    break;
+                }
+            }
+            if !same_as_top {
+                stack.push(i);
             }
         }
     }
@@ -2121,6 +2185,7 @@ fn l3_list(devices: &[Device]) -> String {
         .iter()
         .filter(|d| d.kind.is_layer3())
         .map(|d| d.name.as_str())
+        .take(5)
         .collect();
     if l3.is_empty() {
         String::new()

@@ -90,8 +90,14 @@ where
         return None;
     }
     let lower = word.to_lowercase();
+    let wlen = lower.chars().count();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
+        let clen = c.chars().count();
+        // A candidate whose length differs more than the accepted distance cannot win.
+        if clen.abs_diff(wlen) > (clen.max(wlen) / 3).max(1) {
+            continue;
+        }
         let d = edit_distance(&lower, c);
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
