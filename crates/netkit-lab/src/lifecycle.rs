@@ -287,9 +287,12 @@ fn build(
         if node.kind != NodeKind::Device {
             continue;
         }
-        let Some(rules) = services::nftables(plan, &node.id) else {
+        // The routing engineer's generator (netkit-config) is the one source of the
+        // filter rules: the lab loads exactly what `netkit config --target linux` writes.
+        if plan.filters.get(&node.id).is_none_or(|r| r.is_empty()) {
             continue;
-        };
+        }
+        let rules = netkit_config::linux::nftables(plan, &node.id);
         std::fs::create_dir_all(&nft_dir)
             .map_err(|e| Error::step("create folder", &nft_dir.display().to_string(), e))?;
         let path = nft_dir.join(format!("{}.nft", node.id));

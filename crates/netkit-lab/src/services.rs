@@ -1,13 +1,11 @@
-//! Configuration of what runs in the lab, generated from the plan: nftables rules,
-//! tc shaping, FRR (zebra + ospfd), snmpd, dnsmasq. Pure text generation.
+//! Configuration of what runs in the lab, generated from the plan: tc shaping, FRR (zebra + ospfd), snmpd, dnsmasq. Pure text generation.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::path::Path;
 
-use ipnet::IpNet;
-use netkit_plan::{FilterAction, OspfInterface, OspfRouter, Plan};
+use netkit_plan::{OspfInterface, OspfRouter, Plan};
 
 /// tbf arguments for a rate: burst of 10 ms of traffic (at least 32 KiB, more than
 /// one timer tick at any HZ), 50 ms of queue.
@@ -22,129 +20,6 @@ pub fn tbf_args(rate_bps: u64) -> Vec<String> {
         "latency".into(),
         "50ms".into(),
     ]
-}
-
-/// nftables ruleset enforcing `plan.filters` of gateway `device`: stateful (replies
-/// of established connections pass first), in `forward` (traffic through the
-/// gateway) and `input` (traffic to the gateway's own addresses, except a host's
-/// own gateway address). `None` when the device has no filter.
-pub fn nftables(plan: &Plan, device: &str) -> Option<String> {
-    let rules = plan.filters.get(device).filter(|r| !r.is_empty())?;
-    let mut body = String::new();
-    for r in rules {
-        let from4: Vec<IpNet> = r
-            .from
-            .iter()
-            .filter(|n| n.addr().is_ipv4())
-            .copied()
-            .collect();
-        let from6: Vec<IpNet> = r
-            .from
-            .iter()
-            .filter(|n| n.addr().is_ipv6())
-            .copied()
-            .collect();
-        let to4: Vec<IpNet> =
-            r.to.iter()
-                .filter(|n| n.addr().is_ipv4())
-                .copied()
-                .collect();
-        let to6: Vec<IpNet> =
-            r.to.iter()
-                .filter(|n| n.addr().is_ipv6())
-                .copied()
-                .collect();
-        for (fam, from, to) in [("ip", from4, to4), ("ip6", from6, to6)] {
-            if from.is_empty() && !r.from.is_empty() {
-                continue;
-            }
-            if to.is_empty() && !r.to.is_empty() {
-                continue;
-            }
-            let mut line = String::from("    ");
-            if !from.is_empty() {
-                let _ = write!(line, "{fam} saddr {} ", set(&from));
-            } else {
-                let _ = write!(
-                    line,
-                    "meta nfproto {} ",
-                    if fam == "ip" { "ipv4" } else { "ipv6" }
-                );
-            }
-            if !to.is_empty() {
-                let _ = write!(line, "{fam} daddr {} ", set(&to));
-            }
-            match (r.proto, r.port) {
-                (Some(p), Some(port)) => {
-                    let _ = write!(line, "{p} dport {port} ");
-                }
-                (Some(p), None) => {
-                    let _ = write!(line, "meta l4proto {p} ");
-                }
-                (None, Some(port)) => {
-                    let _ = write!(line, "meta l4proto {{ tcp, udp }} th dport {port} ");
-                }
-                (None, None) => {}
-            }
-            let action = match r.action {
-                FilterAction::Accept => "accept",
-                FilterAction::Drop => "drop",
-            };
-            let comment: String = r
-                .comment
-                .chars()
-                .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
-                .take(120)
-                .collect();
-            let _ = writeln!(line, "{action} comment \"{comment}\"");
-            body.push_str(&line);
-        }
-    }
-    // A host may always talk to its own gateway address (ARP/ND aside, a host that
-    // cannot ping its gateway is not a useful test host).
-    let mut own = String::new();
-    for seg in plan.segments().filter(|s| s.gateway_device == device) {
-        let _ = writeln!(
-            own,
-            "    iifname \"{}\" ip daddr {} accept",
-            seg.interface, seg.gateway
-        );
-        if let Some(g6) = seg.gateway6 {
-            let _ = writeln!(
-                own,
-                "    iifname \"{}\" ip6 daddr {} accept",
-                seg.interface, g6
-            );
-        }
-    }
-    let mut out = String::new();
-    let _ = writeln!(out, "# netkit lab: filters of {device} (from the plan)");
-    let _ = writeln!(out, "table inet netkit {{");
-    let _ = writeln!(out, "  chain forward {{");
-    let _ = writeln!(
-        out,
-        "    type filter hook forward priority filter; policy accept;"
-    );
-    let _ = writeln!(out, "    ct state established,related accept");
-    out.push_str(&body);
-    let _ = writeln!(out, "  }}");
-    let _ = writeln!(out, "  chain input {{");
-    let _ = writeln!(
-        out,
-        "    type filter hook input priority filter; policy accept;"
-    );
-    let _ = writeln!(out, "    ct state established,related accept");
-    let _ = writeln!(out, "    iifname \"lo\" accept");
-    out.push_str(&own);
-    out.push_str(&body);
-    let _ = writeln!(out, "  }}");
-    let _ = writeln!(out, "}}");
-    Some(out)
-}
-
-fn set(nets: &[IpNet]) -> String {
-    let items: Vec<String> = nets.iter().map(|n| n.trunc().to_string()).collect();
-    format!("{{ {} }}", items.join(", "))
 }
 
 /// The OSPF design of a router: the plan's, or (when the plan has none) every link
@@ -190,10 +65,63 @@ pub fn zebra_conf(device: &str) -> String {
     format!("! netkit lab: zebra of {device}\nfrr defaults traditional\nhostname {device}\n!\n")
 }
 
-/// ospfd's configuration for `device`: interfaces with area, cost, network type and
-/// fast hellos (1 s / dead 4 s, so that the lab converges in seconds), the loopback
-/// advertised, and on the internet edge a default route originated.
+/// Timers added to every OSPF interface of the lab: fast hellos (1 s / dead 4 s) and
+/// retransmissions, so that a lab converges in seconds rather than a minute.
+const LAB_OSPF_INTERFACE: &[&str] = &[
+    " ip ospf hello-interval 1",
+    " ip ospf dead-interval 4",
+    " ip ospf retransmit-interval 1",
+];
+const LAB_OSPF_ROUTER: &[&str] = &[
+    " timers throttle spf 0 50 500",
+    " timers throttle lsa all 0",
+    " timers lsa min-arrival 0",
+];
+
+/// ospfd's configuration for `device`. When the plan has an OSPF design, it is
+/// `netkit_config::frr::render` (what `netkit config --target frr` writes: the same
+/// areas, costs, network types, passive interfaces and default origination), with the
+/// lab's fast timers added; otherwise a design of our own (every link in area 0 at its
+/// cost, segments passive).
 pub fn ospfd_conf(plan: &Plan, device: &str) -> Option<String> {
+    if plan
+        .ospf
+        .as_ref()
+        .is_some_and(|o| o.routers.iter().any(|r| r.device == device))
+    {
+        let mut p = plan.clone();
+        p.routing = netkit_model::RoutingMode::Ospf;
+        let text = netkit_config::frr::render(&p, device);
+        if text.is_empty() {
+            return None;
+        }
+        return Some(with_lab_timers(&text));
+    }
+    own_ospfd_conf(plan, device)
+}
+
+/// Add the lab's timers under every `interface` and `router ospf` block.
+fn with_lab_timers(conf: &str) -> String {
+    let mut out = String::new();
+    for line in conf.lines() {
+        out.push_str(line);
+        out.push('\n');
+        let extra: &[&str] = if line.starts_with("interface ") {
+            LAB_OSPF_INTERFACE
+        } else if line == "router ospf" {
+            LAB_OSPF_ROUTER
+        } else {
+            &[]
+        };
+        for e in extra {
+            out.push_str(e);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn own_ospfd_conf(plan: &Plan, device: &str) -> Option<String> {
     let r = ospf_router(plan, device)?;
     let reference = plan
         .ospf
@@ -215,10 +143,10 @@ pub fn ospfd_conf(plan: &Plan, device: &str) -> Option<String> {
         if i.network_type == "point-to-point" {
             let _ = writeln!(out, " ip ospf network point-to-point");
         }
-        let _ = writeln!(
-            out,
-            " ip ospf hello-interval 1\n ip ospf dead-interval 4\n ip ospf retransmit-interval 1\n!"
-        );
+        for e in LAB_OSPF_INTERFACE {
+            let _ = writeln!(out, "{e}");
+        }
+        let _ = writeln!(out, "!");
     }
     if !has_lo && plan.device(device).and_then(|d| d.loopback).is_some() {
         let _ = writeln!(out, "interface lo\n ip ospf area 0.0.0.0\n!");
@@ -230,9 +158,9 @@ pub fn ospfd_conf(plan: &Plan, device: &str) -> Option<String> {
         " auto-cost reference-bandwidth {}",
         reference.clamp(1, 4_294_967)
     );
-    let _ = writeln!(out, " timers throttle spf 0 50 500");
-    let _ = writeln!(out, " timers throttle lsa all 0");
-    let _ = writeln!(out, " timers lsa min-arrival 0");
+    for e in LAB_OSPF_ROUTER {
+        let _ = writeln!(out, "{e}");
+    }
     for i in r.interfaces.iter().filter(|i| i.passive) {
         let _ = writeln!(out, " passive-interface {}", i.name);
     }
