@@ -271,3 +271,16 @@ sites:
         .stderr(predicate::str::contains("error"))
         .stderr(predicate::str::contains("panicked").not());
 }
+
+#[test]
+fn warnings_are_printed_but_do_not_fail() {
+    let path = repo().join("crates/netkit-model/test_data/valid/warnings.yaml");
+    netkit()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("valid"))
+        .stderr(predicate::str::contains("warning: "))
+        .stderr(predicate::str::contains("error").not());
+}

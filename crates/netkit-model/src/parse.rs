@@ -220,6 +220,9 @@ impl Default for Walker {
     }
 }
 
+/// How the top-level mapping is named in messages.
+const TOPOLOGY: &str = "the topology";
+
 const TOP_KEYS: &[&str] = &[
     "name",
     "description",
@@ -368,6 +371,10 @@ impl Walker {
                 );
                 continue;
             }
+            if what == TOPOLOGY && key.starts_with("x-") {
+                // Extension keys, as in docker-compose: a place for anchors, ignored.
+                continue;
+            }
             if !allowed.contains(&key) {
                 let hint = match text::did_you_mean(key, allowed.iter().copied()) {
                     Some(s) => {
@@ -375,6 +382,10 @@ impl Walker {
                         suggested.push(s);
                         hint
                     }
+                    None if what == TOPOLOGY => format!(
+                        "the keys of {what} are: {} (and `x-…` keys, ignored)",
+                        allowed.join(", ")
+                    ),
                     None => format!("the keys of {what} are: {}", allowed.join(", ")),
                 };
                 self.error(
@@ -595,7 +606,7 @@ impl Walker {
             );
             return None;
         }
-        let f = self.fields(root, "the topology", TOP_KEYS, "name: acme")?;
+        let f = self.fields(root, TOPOLOGY, TOP_KEYS, "name: acme")?;
 
         let name = match f.get("name") {
             Some(n) => self.topology_name(n),

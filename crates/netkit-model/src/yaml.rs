@@ -288,7 +288,7 @@ pub(crate) fn load(source: &str) -> Result<Option<Node>, Diagnostic> {
                     }
                     Some((
                         Node {
-                            kind: Kind::Map(entries),
+                            kind: Kind::Map(merge_keys(entries)),
                             span: join(start, here),
                         },
                         anchor,
@@ -345,6 +345,67 @@ pub(crate) fn load(source: &str) -> Result<Option<Node>, Diagnostic> {
         }
     }
     Ok(root)
+}
+
+fn plain_key(node: &Node) -> Option<&str> {
+    match &node.kind {
+        Kind::Scalar { text, plain: true } => Some(text),
+        _ => None,
+    }
+}
+
+fn key_text(node: &Node) -> Option<&str> {
+    match &node.kind {
+        Kind::Scalar { text, .. } => Some(text),
+        _ => None,
+    }
+}
+
+/// YAML merge keys: `<<: *defaults` (or a list of aliases) copies the entries of the
+/// merged mappings that the mapping does not set itself, at the place of the `<<`.
+/// A `<<` whose value is not a mapping stays, and is reported as an unknown key.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    if !entries.iter().any(|(k, _)| plain_key(k) == Some("<<")) {
+        return entries;
+    }
+    let mut present: std::collections::HashSet<String> = entries
+        .iter()
+        .filter(|(k, _)| plain_key(k) != Some("<<"))
+        .filter_map(|(k, _)| key_text(k).map(str::to_string))
+        .collect();
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        if plain_key(&k) != Some("<<") {
+            out.push((k, v));
+            continue;
+        }
+        let sources: Vec<Node> = match v.kind {
+            Kind::Map(_) => vec![v],
+            Kind::Seq(ref items) if items.iter().all(|i| matches!(i.kind, Kind::Map(_))) => {
+                match v.kind {
+                    Kind::Seq(items) => items,
+                    _ => Vec::new(),
+                }
+            }
+            _ => {
+                out.push((k, v));
+                continue;
+            }
+        };
+        for source in sources {
+            if let Kind::Map(merged) = source.kind {
+                for (mk, mv) in merged {
+                    let Some(name) = key_text(&mk) else {
+                        continue;
+                    };
+                    if present.insert(name.to_string()) {
+                        out.push((mk, mv));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 fn internal(here: Span) -> Diagnostic {
