@@ -404,18 +404,28 @@ impl Merge {
 
     fn build(&self, l: Option<&Part>, r: Option<&Part>, factor: f64) -> Option<Interval> {
         let base = l.or(r)?;
-        let secs = (base.end - base.start).max(0.0);
+        let secs_of = |p: &Part| {
+            if p.seconds > 0.0 {
+                p.seconds
+            } else {
+                (p.end - p.start).max(0.0)
+            }
+        };
+        // Each side's bytes over that side's own elapsed time.
+        let lsecs = l.map_or(0.0, secs_of);
+        let rsecs = r.map_or(lsecs, secs_of);
+        let lsecs = if l.is_some() { lsecs } else { rsecs };
         let forward = self.direction.client_sends().then(|| match r {
             Some(r) => flow(
                 r.received,
-                secs,
+                rsecs,
                 l.map(|l| l.retransmits),
                 factor,
                 "receiver",
             ),
             None => flow(
                 l.map_or(0, |l| l.sent),
-                secs,
+                lsecs,
                 l.map(|l| l.retransmits),
                 factor,
                 "sender",
@@ -424,7 +434,7 @@ impl Merge {
         let reverse = self.direction.server_sends().then(|| {
             flow(
                 l.map_or(0, |l| l.received),
-                secs,
+                lsecs,
                 r.map(|r| r.retransmits),
                 factor,
                 "receiver",

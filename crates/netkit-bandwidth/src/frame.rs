@@ -40,6 +40,10 @@ pub struct Part {
     pub index: usize,
     pub start: f64,
     pub end: f64,
+    /// Seconds actually elapsed between the two snapshots (the meter may wake up
+    /// late on a busy machine; rates use this, not `end - start`).
+    #[serde(default)]
+    pub seconds: f64,
     /// Payload bytes received on this side's receiving streams.
     pub received: u64,
     /// Payload bytes written on this side's sending streams.

@@ -467,7 +467,11 @@ pub async fn run(
 }
 
 fn local_interval(p: &Part, direction: Direction, omit: f64, factor: f64) -> Interval {
-    let secs = (p.end - p.start).max(0.0);
+    let secs = if p.seconds > 0.0 {
+        p.seconds
+    } else {
+        (p.end - p.start).max(0.0)
+    };
     Interval {
         start: p.start,
         end: p.end,

@@ -37,7 +37,10 @@ pub struct Counters {
 /// Counter values at one offset from the start.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Snapshot {
+    /// The offset the snapshot was due at.
     pub at: Duration,
+    /// The offset it was actually taken at.
+    pub taken: Duration,
     pub received: u64,
     pub sent: u64,
     pub retrans: u64,
@@ -116,7 +119,8 @@ pub async fn run_meter(
     let mut snaps = vec![Snapshot::default()];
     for (index, p) in points.into_iter().enumerate() {
         tokio::time::sleep_until(t0 + p).await;
-        let s = counters.snapshot(p);
+        let mut s = counters.snapshot(p);
+        s.taken = t0.elapsed();
         let prev = snaps[snaps.len() - 1];
         if let Some(tx) = &tx {
             // A closed receiver only means nobody wants live figures any more.
@@ -132,6 +136,7 @@ pub fn part(index: usize, a: &Snapshot, b: &Snapshot) -> Part {
         index,
         start: a.at.as_secs_f64(),
         end: b.at.as_secs_f64(),
+        seconds: b.taken.saturating_sub(a.taken).as_secs_f64(),
         received: b.received.saturating_sub(a.received),
         sent: b.sent.saturating_sub(a.sent),
         retransmits: b.retrans.saturating_sub(a.retrans),
@@ -151,7 +156,7 @@ pub fn totals(snaps: &[Snapshot], omit: Duration, counters: &Counters) -> Totals
         received: to.received.saturating_sub(from.received),
         sent: to.sent.saturating_sub(from.sent),
         retransmits: to.retrans.saturating_sub(from.retrans),
-        seconds: to.at.saturating_sub(from.at).as_secs_f64(),
+        seconds: to.taken.saturating_sub(from.taken).as_secs_f64(),
         mss: counters.mss.load(Ordering::Relaxed),
         mtu: counters.mtu.load(Ordering::Relaxed),
     }
@@ -281,11 +286,13 @@ mod tests {
             Snapshot::default(),
             Snapshot {
                 at: Duration::from_secs(1),
+                taken: Duration::from_millis(1010),
                 received: 100,
                 ..Default::default()
             },
             Snapshot {
                 at: Duration::from_secs(3),
+                taken: Duration::from_millis(3010),
                 received: 500,
                 ..Default::default()
             },

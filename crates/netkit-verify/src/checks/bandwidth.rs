@@ -2,41 +2,249 @@
 //! service level (SPEC.md: "every WAN link carries at least 90% of its declared
 //! bandwidth").
 //!
-//! Owned by the bandwidth engineer (issue: netkit bandwidth / agent). The engine
-//! (`crate::checks::run`) calls [`run`] for every `bandwidth` check of a playbook,
-//! and [`auto`] when deriving checks from the plan (`--auto`).
+//! The engine (`crate::checks::run`) calls [`run`] for every `bandwidth` check of a
+//! playbook, and [`auto`] when deriving checks from the plan (`--auto`).
 //!
-//! What the context gives you (`CheckContext`, additive changes only):
-//! - `ctx.plan` / `ctx.topology`: the plan (links with `bandwidth_bps`, interfaces).
-//! - `ctx.target`: `Target::Lab` or `Target::Live`; `ctx.lab`: the lab name.
-//! - `ctx.namespace(node)`: the lab namespace of a device / segment / named host.
-//! - `ctx.source(node)`: `Ok(Source::Namespace(ns))` in the lab, `Ok(Source::Local)`
-//!   when live and this machine is `node`, else `Err("needs an agent at SITE ...")`,
-//!   which is the reason of an `error` verdict.
-//! - `ctx.run_in(&source, || ...)`: run blocking code (open sockets, start a server)
-//!   on a dedicated thread inside the source's namespace, awaited without blocking.
-//! - `ctx.budget(wanted)`: the time left before the run's deadline.
-//! - `ctx.limiter`: the shared packet-rate limiter (throughput tests may ignore it:
-//!   a bandwidth test is the one place where filling the link is the point).
-//! - `ctx.draft("bandwidth", Some(from), Some(to))`: a result with site/start filled;
-//!   finish it with `.pass(measured)`, `.fail(measured, reason)` or `.error(reason)`.
-//!   `measured` should hold `{"bps": N, ...}` and `expected` `{"min_bps": N}`.
+//! How a check runs:
+//! - **lab**: netkit serves the far end itself: an agent (protocol `netkit-bw/1`,
+//!   fresh random token) whose listening socket is created inside the far node's
+//!   namespace and served by this process; the client runs from the near node's
+//!   namespace. Nothing is left running afterwards.
+//! - **live**: this machine must be `from`; the far end must run `netkit agent`
+//!   (port 5301, token in `NETKIT_AGENT_TOKEN`).
+//!
+//! The figure compared with `min` is **goodput** (TCP payload bits per second
+//! counted by the receiver, after a 1 s warm-up when the test lasts 2 s or more);
+//! `measured` also holds the estimated on-the-wire rate, retransmissions, streams,
+//! direction and the path the plan routes the test over.
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use netkit_bandwidth::{
+    DEFAULT_AGENT_PORT, DEFAULT_IPERF3_PORT, Direction, Report, TOKEN_ENV, TestSpec, Token, Tool,
+    fmt_rate,
+};
 use netkit_plan::Plan;
 use netkit_results::CheckResult;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::context::CheckContext;
-use crate::playbook::{BandwidthCheck, Check};
+use crate::context::{CheckContext, Source};
+use crate::playbook::{BandwidthCheck, Check, Target};
 
-/// Run one `bandwidth` check; returns one result (or several, e.g. one per
-/// direction). Must always return, within `spec.duration` plus the probe timeouts.
+/// Time allowed on top of the test itself (connections, start, results).
+const SLACK: Duration = Duration::from_secs(20);
+
+/// Run one `bandwidth` check; returns one result. Always returns, within the test
+/// duration plus [`SLACK`] (or the run's deadline, whichever comes first).
 pub async fn run(ctx: &CheckContext, spec: &BandwidthCheck) -> Vec<CheckResult> {
-    vec![
-        ctx.draft("bandwidth", Some(&spec.from), Some(&spec.to))
-            .expected(json!({ "min_bps": spec.min_bps }))
-            .error("bandwidth checks are not available in this build"),
-    ]
+    vec![run_one(ctx, spec).await]
+}
+
+fn test_spec(spec: &BandwidthCheck) -> TestSpec {
+    let duration_ms = spec.duration.as_millis().min(u128::from(u32::MAX)) as u64;
+    TestSpec {
+        streams: spec.streams.clamp(1, 128) as u16,
+        duration_ms,
+        // A warm-up leaves TCP's slow start out of the figure.
+        omit_ms: if duration_ms >= 2000 { 1000 } else { 0 },
+        direction: if spec.reverse {
+            Direction::Reverse
+        } else {
+            Direction::Forward
+        },
+        ..Default::default()
+    }
+}
+
+/// The address of `to` the test targets, and why: the far end's address on a link
+/// joining `from` and `to` directly, else a segment's test host, a named host's
+/// address, a device's loopback (or first interface).
+fn far_address(plan: &Plan, from: &str, to: &str) -> Option<IpAddr> {
+    for l in &plan.links {
+        if l.a == from && l.b == to {
+            return Some(IpAddr::V4(l.b_address));
+        }
+        if l.b == from && l.a == to {
+            return Some(IpAddr::V4(l.a_address));
+        }
+    }
+    if let Some(seg) = plan.segment(to) {
+        return Some(IpAddr::V4(seg.test_host()));
+    }
+    if let Some((_, n)) = plan.named_host(to) {
+        return Some(IpAddr::V4(n.address));
+    }
+    crate::resolve::device_address(plan, to)
+}
+
+async fn run_one(ctx: &CheckContext, spec: &BandwidthCheck) -> CheckResult {
+    let tspec = test_spec(spec);
+    let tool = Tool::Netkit;
+    let draft = ctx
+        .draft("bandwidth", Some(&spec.from), Some(&spec.to))
+        .expected(json!({
+            "min_bps": spec.min_bps,
+            "compares": "goodput",
+            "duration_s": tspec.duration().as_secs_f64(),
+            "omit_s": tspec.omit().as_secs_f64(),
+            "streams": tspec.streams,
+            "direction": tspec.direction.as_str(),
+            "tool": tool.as_str(),
+        }));
+    if let Err(e) = tspec.validate() {
+        return draft.error(e.to_string());
+    }
+    let plan = &ctx.plan;
+    let Some(addr) = far_address(plan, &spec.from, &spec.to) else {
+        return draft.error(format!(
+            "{} has no address in the plan to test against; {}",
+            spec.to,
+            crate::resolve::known_ids_hint(plan, "target")
+        ));
+    };
+    let draft = draft.target(addr);
+    let source = match ctx.source(&spec.from) {
+        Ok(s) => s,
+        Err(reason) => return draft.error(reason),
+    };
+    let paths = crate::resolve::planned_paths(plan, &spec.from, addr);
+    let path: Vec<String> = paths.first().cloned().unwrap_or_default();
+
+    let wanted = tspec.total() + SLACK;
+    let budget = ctx.budget(wanted);
+    if budget < tspec.total() + Duration::from_secs(2) {
+        return draft.error(format!(
+            "not enough time left before the run's deadline for a {} test",
+            netkit_bandwidth::fmt_duration(tspec.total())
+        ));
+    }
+    let quiet: netkit_bandwidth::agent::LogFn = Arc::new(|_| {});
+    let test = async {
+        match (&ctx.target, &source) {
+            (Target::Lab, Source::Namespace(near)) => {
+                let Some(far) = ctx.namespace(&spec.to) else {
+                    return Err("no lab name was given (use --lab NAME)".to_string());
+                };
+                netkit_bandwidth::lab::run_between(
+                    Some(near),
+                    Some(&far),
+                    addr,
+                    &tspec,
+                    tool,
+                    quiet,
+                    |_| {},
+                )
+                .await
+                .map_err(|e| e.to_string())
+            }
+            _ => live(source.netns(), addr, &tspec, tool).await,
+        }
+    };
+    let report = match tokio::time::timeout(budget, test).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(reason)) => return draft.error(reason),
+        Err(_) => {
+            return draft.error(format!(
+                "the test did not finish within {}",
+                netkit_bandwidth::fmt_duration(budget)
+            ));
+        }
+    };
+    let measured = measured(&report, &path);
+    let route = if path.is_empty() {
+        String::new()
+    } else {
+        format!(" (path {})", path.join(" -> "))
+    };
+    if report.goodput_bps >= spec.min_bps as f64 {
+        draft.pass(measured)
+    } else {
+        let (a, b) = if spec.reverse {
+            (&spec.to, &spec.from)
+        } else {
+            (&spec.from, &spec.to)
+        };
+        draft.fail(
+            measured,
+            format!(
+                "{a} -> {b} carried {} of TCP goodput, below the minimum of {}{route}",
+                fmt_rate(report.goodput_bps),
+                fmt_rate(spec.min_bps as f64)
+            ),
+        )
+    }
+}
+
+/// Live target: this machine is `from`; `to` must run `netkit agent`.
+async fn live(
+    netns: Option<&str>,
+    addr: IpAddr,
+    tspec: &TestSpec,
+    tool: Tool,
+) -> Result<Report, String> {
+    let connector = netkit_bandwidth::net::Connector::new(netns.map(str::to_owned));
+    match tool {
+        Tool::Netkit => {
+            let token = match std::env::var(TOKEN_ENV) {
+                Ok(t) if !t.trim().is_empty() => Some(
+                    Token::from_text(&t, &format!("in {TOKEN_ENV}")).map_err(|e| e.to_string())?,
+                ),
+                _ => None,
+            };
+            let opts = netkit_bandwidth::client::Options {
+                addr: SocketAddr::new(addr, DEFAULT_AGENT_PORT),
+                token,
+                spec: tspec.clone(),
+                connector,
+            };
+            netkit_bandwidth::client::run(&opts, |_| {})
+                .await
+                .map_err(|e| {
+                    if e.is_connect_or_auth() {
+                        format!("needs a netkit agent at {addr} (run `netkit agent --token-file FILE` there and set {TOKEN_ENV} here): {e}")
+                    } else {
+                        e.to_string()
+                    }
+                })
+        }
+        Tool::Iperf3 => netkit_bandwidth::iperf3::run(
+            SocketAddr::new(addr, DEFAULT_IPERF3_PORT),
+            tspec,
+            &connector,
+            |_| {},
+        )
+        .await
+        .map_err(|e| e.to_string()),
+    }
+}
+
+fn measured(r: &Report, path: &[String]) -> Value {
+    json!({
+        "bps": r.goodput_bps.round(),
+        "goodput_bps": r.goodput_bps.round(),
+        "wire_bps": r.wire_bps.round(),
+        "retransmits": r.retransmits,
+        "streams": r.streams,
+        "direction": r.direction.as_str(),
+        "duration_s": r.duration_s,
+        "omit_s": r.omit_s,
+        "tool": r.tool.as_str(),
+        "server": r.server,
+        "mss": r.mss,
+        "mtu": r.mtu,
+        "path": path,
+        "intervals": r.intervals.iter().map(|i| {
+            let f = i.forward.as_ref().or(i.reverse.as_ref());
+            json!({
+                "start": i.start,
+                "end": i.end,
+                "bps": f.map(|f| f.goodput_bps.round()),
+                "omitted": i.omitted,
+            })
+        }).collect::<Vec<_>>(),
+    })
 }
 
 /// The bandwidth checks `--auto` derives from the plan: every WAN link (both ends
