@@ -2174,15 +2174,34 @@ impl Walker {
                 }
             };
             let size: u64 = 1u64 << (32 - len.min(32));
-            // The last usable address is the lab's test host of the segment.
+            // Offset 1 is the gateway; the last usable address (size - 2) is where the
+            // lab puts the segment's test host, so named hosts end one before it.
             let last = size.saturating_sub(3);
-            if u64::from(c.offset) > last {
-                self.error(
-                    c.span,
-                    format!("named host `{}` has offset {}, outside its segment ({why} holds offsets 2 to {last})", c.id, c.offset),
-                    "use a smaller offset, raise the segment's `hosts`, or pin a larger `prefix`",
-                );
+            let offset = u64::from(c.offset);
+            if offset <= last {
+                continue;
             }
+            let message = if last < 2 {
+                format!(
+                    "named host `{}` has offset {}, but its segment ({why}) has no room for named hosts",
+                    c.id, c.offset
+                )
+            } else if offset == size - 2 {
+                format!(
+                    "named host `{}` has offset {}, the last usable address of its segment ({why}), which the lab gives to the segment's test host",
+                    c.id, c.offset
+                )
+            } else {
+                format!(
+                    "named host `{}` has offset {}, outside its segment ({why} holds offsets 2 to {last})",
+                    c.id, c.offset
+                )
+            };
+            self.error(
+                c.span,
+                message,
+                "use a smaller offset, raise the segment's `hosts`, or pin a larger `prefix`",
+            );
         }
     }
 }

@@ -334,6 +334,28 @@ impl Topology {
     }
 }
 
+impl Topology {
+    /// Look up a named host by id `site.segment.host`.
+    pub fn named_host(&self, id: &str) -> Option<(&Site, &Segment, &NamedHost)> {
+        let (seg_id, host) = id.rsplit_once('.')?;
+        let (site, seg) = self.segment(seg_id)?;
+        seg.named
+            .iter()
+            .find(|h| h.name == host)
+            .map(|h| (site, seg, h))
+    }
+
+    /// Every layer-3 device (router, l3-switch, firewall) with its site, in file order.
+    pub fn layer3_devices(&self) -> impl Iterator<Item = (&Site, &Device)> {
+        self.sites.iter().flat_map(|s| {
+            s.devices
+                .iter()
+                .filter(|d| d.kind.is_layer3())
+                .map(move |d| (s, d))
+        })
+    }
+}
+
 impl Site {
     /// The layer-3 device that routes `segment`: its `gateway`, or the site's first
     /// layer-3 device.
