@@ -196,7 +196,7 @@ fn check(plan: &Plan) -> Result<usize, String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
 
     #[test]
     fn every_router_reaches_everything_by_least_cost(k in knobs()) {
@@ -212,6 +212,14 @@ proptest! {
         }
         // Same input, same bytes.
         prop_assert_eq!(plan.to_json(), plan_of(&t).to_json());
+        // One table alone, and all tables recomputed from the plan, are the planner's.
+        for (id, routes) in &plan.routes {
+            prop_assert_eq!(&plan.routing_table(id).unwrap().unwrap(), routes);
+        }
+        let mut again = plan.clone();
+        again.routes.clear();
+        again.recompute_routing().unwrap();
+        prop_assert_eq!(&again.routes, &plan.routes);
     }
 }
 

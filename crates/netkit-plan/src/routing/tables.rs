@@ -18,7 +18,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netkit_model::{Diagnostic, RoutingMode, Topology};
 
-use crate::{Plan, Route, RouteKind};
+use crate::{InternetPlan, Plan, Route, RouteKind};
 
 /// Cost given to a link whose plan cost is 0: OSPF's smallest interface cost. A zero
 /// cost would let equal-cost cycles form; the addressing planner never emits one.
@@ -205,27 +205,60 @@ fn metric(cost: u64) -> u32 {
     u32::try_from(cost).unwrap_or(u32::MAX)
 }
 
+/// Everything the tables of all devices share, computed once.
+pub(super) struct Tables<'a> {
+    g: Graph<'a>,
+    dests: Vec<Dest<'a>>,
+    site_blocks: Vec<SiteBlock<'a>>,
+    node_site: Vec<&'a str>,
+    edge: Option<(usize, &'a InternetPlan)>,
+    ospf: bool,
+    dual: bool,
+}
+
 /// Compute every layer-3 device's table.
 pub(super) fn compute(
     plan: &Plan,
-    topology: &Topology,
+    topology: Option<&Topology>,
 ) -> Result<BTreeMap<String, Vec<Route>>, Vec<Diagnostic>> {
-    let g = Graph::new(plan);
-    let n = g.nodes.len();
-    let mut out = BTreeMap::new();
-    if n == 0 {
-        return Ok(out);
-    }
-    let ospf = plan.routing == RoutingMode::Ospf;
-    let mut errors = Vec::new();
-
-    // Every layer-3 device must be joined to the others by links.
+    let t = Tables::new(plan, topology)?;
     let mut spt = Spt::new();
-    spt.run(&g, 0);
-    for (v, id) in g.nodes.iter().enumerate() {
-        if spt.dist[v] == u64::MAX {
-            let span = topology.device(id).map(|(_, d)| d.span);
-            errors.push(
+    let mut out = BTreeMap::new();
+    for (src, id) in t.g.nodes.iter().enumerate() {
+        out.insert(id.to_string(), t.table(src, &mut spt));
+    }
+    Ok(out)
+}
+
+/// The table of one layer-3 device (`None`: no such layer-3 device).
+pub(super) fn compute_one(
+    plan: &Plan,
+    device: &str,
+) -> Result<Option<Vec<Route>>, Vec<Diagnostic>> {
+    let t = Tables::new(plan, None)?;
+    let mut spt = Spt::new();
+    Ok(t.g.index.get(device).map(|&src| t.table(src, &mut spt)))
+}
+
+impl<'a> Tables<'a> {
+    pub(super) fn new(
+        plan: &'a Plan,
+        topology: Option<&Topology>,
+    ) -> Result<Tables<'a>, Vec<Diagnostic>> {
+        let g = Graph::new(plan);
+        let n = g.nodes.len();
+        let ospf = plan.routing == RoutingMode::Ospf;
+        let mut errors = Vec::new();
+
+        // Every layer-3 device must be joined to the others by links.
+        let mut spt = Spt::new();
+        if n > 0 {
+            spt.run(&g, 0);
+        }
+        for (v, id) in g.nodes.iter().enumerate() {
+            if spt.dist[v] == u64::MAX {
+                let span = topology.and_then(|t| t.device(id)).map(|(_, d)| d.span);
+                errors.push(
                 Diagnostic::error(
                     span,
                     format!(
@@ -235,43 +268,69 @@ pub(super) fn compute(
                 )
                 .with_hint(format!("add a link between {id} and a device of the rest of the network under `links:`")),
             );
-        }
-    }
-    let edge = match &plan.internet {
-        Some(i) => match g.index.get(i.edge.as_str()) {
-            Some(&e) => Some((e, i)),
-            None => {
-                errors.push(
-                    Diagnostic::error(
-                        topology.internet.as_ref().map(|i| i.span),
-                        format!("the internet edge {} is not a layer-3 device", i.edge),
-                    )
-                    .with_hint("set `internet.edge` to a router, l3-switch or firewall"),
-                );
-                None
             }
-        },
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(errors);
+        }
+        let edge = match &plan.internet {
+            Some(i) => match g.index.get(i.edge.as_str()) {
+                Some(&e) => Some((e, i)),
+                None => {
+                    errors.push(
+                        Diagnostic::error(
+                            topology.and_then(|t| t.internet.as_ref()).map(|i| i.span),
+                            format!("the internet edge {} is not a layer-3 device", i.edge),
+                        )
+                        .with_hint("set `internet.edge` to a router, l3-switch or firewall"),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let dests = destinations(plan, &g, ospf);
+        // For each site with segments: the destinations overlapping its v4 and v6 blocks.
+        let site_blocks = site_blocks(plan, &dests);
+        Ok(Tables {
+            dual: plan.pools.ipv6.is_some(),
+            node_site: plan.routers().map(|d| d.site.as_str()).collect(),
+            g,
+            dests,
+            site_blocks,
+            edge,
+            ospf,
+        })
     }
 
-    let dests = destinations(plan, &g, ospf);
-    // For each site with segments: the destinations overlapping its v4 and v6 blocks.
-    let site_blocks = site_blocks(plan, &dests);
-    let dual = plan.pools.ipv6.is_some();
-    let node_site: Vec<&str> = plan.routers().map(|d| d.site.as_str()).collect();
-
-    for (src, &src_site) in node_site.iter().enumerate() {
-        spt.run(&g, src);
-        let src_id = g.nodes[src];
+    /// The sorted table of node `src`.
+    fn table(&self, src: usize, spt: &mut Spt) -> Vec<Route> {
+        let Tables {
+            g,
+            dests,
+            site_blocks,
+            node_site,
+            edge,
+            ospf,
+            dual,
+        } = self;
+        let (g, dests, site_blocks, edge, ospf, dual) = (
+            g,
+            dests.as_slice(),
+            site_blocks.as_slice(),
+            *edge,
+            *ospf,
+            *dual,
+        );
+        spt.run(g, src);
+        let src_site = node_site[src];
         let mut table: Vec<Route> = Vec::new();
         let mut covered = vec![false; dests.len()];
 
         // Remote site summaries (static mode only: single-area OSPF does not summarize).
         if !ospf {
-            for sb in &site_blocks {
+            for sb in site_blocks {
                 if sb.site == src_site || sb.members.is_empty() {
                     continue;
                 }
@@ -283,7 +342,7 @@ pub(super) fn compute(
                         ok = false;
                         break;
                     }
-                    let Some(r) = reach(&spt, d) else {
+                    let Some(r) = reach(spt, d) else {
                         ok = false;
                         break;
                     };
@@ -308,7 +367,7 @@ pub(super) fn compute(
                 }
                 push_via(
                     &mut table,
-                    &g,
+                    g,
                     src,
                     sb.block,
                     &c,
@@ -333,10 +392,10 @@ pub(super) fn compute(
             if covered[i] || !d.routed {
                 continue;
             }
-            if let Some(r) = reach(&spt, d) {
+            if let Some(r) = reach(spt, d) {
                 push_via(
                     &mut table,
-                    &g,
+                    g,
                     src,
                     d.prefix,
                     &r,
@@ -366,7 +425,7 @@ pub(super) fn compute(
                 let what = format!("internet via {}", inet.edge);
                 push_via(
                     &mut table,
-                    &g,
+                    g,
                     src,
                     v4_default,
                     &r,
@@ -376,7 +435,7 @@ pub(super) fn compute(
                 if dual {
                     push_via(
                         &mut table,
-                        &g,
+                        g,
                         src,
                         v6_default,
                         &r,
@@ -388,9 +447,8 @@ pub(super) fn compute(
         }
 
         sort_table(&mut table);
-        out.insert(src_id.to_string(), table);
+        table
     }
-    Ok(out)
 }
 
 /// Connected first, then by destination (IPv4 before IPv6), then by next hop.
