@@ -417,21 +417,41 @@ fn internal(here: Span) -> Diagnostic {
 }
 
 fn syntax_error(pos: &Positions<'_>, e: &ScanError) -> Diagnostic {
+    use granit_parser::ErrorKind as K;
     let here = pos.marker(e.marker());
     let info = e.info();
-    let lower = info.to_lowercase();
-    let hint = if lower.contains("nest") || lower.contains("recursion") || lower.contains("depth") {
-        format!(
-            "a topology nests at most a few levels; this file nests more than {MAX_DEPTH}: check that this is the right file"
-        )
-    } else if lower.contains("tab") {
-        "indent with spaces, never tabs".to_string()
-    } else if lower.contains("anchor") || lower.contains("alias") {
-        "define the anchor (`&name`) before the alias (`*name`), or write the value out".to_string()
-    } else {
-        "check the indentation, that every `key:` is followed by a space, and quote values that contain `: `, `#`, `[`, `{` or start with `*`, `&`, `!`, `%`, `@`".to_string()
+    let general = "check the indentation, that every `key:` is followed by a space, and quote values that contain `: `, `#`, `[`, `{` or start with `*`, `&`, `!`, `%`, `@`";
+    let hint = match e.kind() {
+        K::RecursionLimitExceeded => format!(
+            "a topology nests a few levels; this file nests more than {MAX_DEPTH}: check that this is the right file"
+        ),
+        K::TabNotAllowed | K::TabInBlockIndentation | K::TabInIndentation | K::TabAtBlockScalarStart => {
+            "indent with spaces, never tabs".to_string()
+        }
+        K::UnknownAnchor | K::MissingAnchorOrAliasName => {
+            "define the anchor (`&name`) before the alias (`*name`), or write the value out; quote values that start with `*` or `&`".to_string()
+        }
+        K::ExpectedFlowMappingSeparator | K::UnexpectedEofFlowMapping | K::UnexpectedEofImplicitFlowMapping => {
+            "a `{ ... }` opened on this line or above is not closed, or two entries lack a `,` between them".to_string()
+        }
+        K::ExpectedFlowSequenceSeparator | K::UnexpectedEofFlowSequence => {
+            "a `[ ... ]` opened on this line or above is not closed, or two items lack a `,` between them".to_string()
+        }
+        K::UnclosedFlowCollection { .. } | K::MisplacedFlowCollectionEnd | K::MismatchedFlowCollectionEnd { .. } => {
+            "every `{` needs its `}` and every `[` its `]`, in the right order".to_string()
+        }
+        K::ExpectedBlockMappingKey | K::InvalidIndentation => {
+            "the keys of one mapping start in the same column: check the indentation of this line against the lines above".to_string()
+        }
+        K::MappingValueNotAllowed => {
+            "a value contains `: ` (quote it, e.g. \"a: b\"), or this line is indented too far".to_string()
+        }
+        K::UnclosedQuotedScalar => "a quoted value is not closed: add the closing quote".to_string(),
+        _ => general.to_string(),
     };
-    let info = if info.is_empty() {
+    let info = if matches!(e.kind(), K::RecursionLimitExceeded) {
+        format!("nesting deeper than {MAX_DEPTH} levels ({info})")
+    } else if info.is_empty() {
         "invalid YAML".to_string()
     } else {
         info
