@@ -67,9 +67,10 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
 @media print {
   html { font-size: 9.5pt; }
   body { max-width: none; padding: 0; }
-  section.chapter { break-before: page; page-break-before: always; }
+  .chapter { break-before: page; page-break-before: always; }
   section.wide { page: wide; }
-  section.wide figure svg { max-height: 170mm; width: auto; max-width: 100%; margin: 0 auto; border: none; }
+  section.wide figure svg { width: 100%; height: 165mm; border: none; }
+  section.tall figure svg { width: 100%; height: 235mm; border: none; }
   .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   .cover { min-height: 0; height: 255mm; }
@@ -152,9 +153,11 @@ const SECTIONS: &[(&str, K)] = &[
     ("files", K::SecFiles),
 ];
 
+/// `landscape`: print the diagram on an A4 landscape page (wide diagrams).
 pub fn render(
     ctx: &Ctx,
     svg_inline: &str,
+    landscape: bool,
     rows: &[AddrRow],
     sheets: &[Sheet],
     files: &[(String, String)],
@@ -286,7 +289,8 @@ pub fn render(
     // 1. Topology.
     let _ = writeln!(
         out,
-        "<section class=\"chapter wide\" id=\"topology\"><h2>1. {}</h2>\n<figure>\n{}<figcaption>{}</figcaption></figure></section>",
+        "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure>\n{}<figcaption>{}</figcaption></figure></section>",
+        if landscape { "wide" } else { "tall" },
         e(l.t(K::SecTopology)),
         svg_inline,
         e(l.t(K::DiagramCaption))

@@ -360,6 +360,8 @@ catalog! {
     DescLink => "liaison {a} – {b}", "link {a} – {b}";
     DescUplink => "accès Internet de {device}", "Internet uplink of {device}";
     DescOther => "autre réseau", "other network";
+    DescHost => "hôte {host}", "host {host}";
+    DescPool => "tout le réseau interne", "the whole internal network";
     OspfDesign => "Conception OSPF : {design}, bande passante de référence {bw}.", "OSPF design: {design}, reference bandwidth {bw}.";
     // Filters.
     FiltersIntro => "Filtrage à états sur la passerelle du segment source : les réponses aux connexions ouvertes depuis l'autre côté passent toujours. Première règle correspondante appliquée.",

@@ -156,7 +156,14 @@ pub fn render(
     let files: Vec<(&str, String)> = vec![
         (
             "index.html",
-            html::render(&ctx, &svg_inline, &rows, &sheets, &described),
+            html::render(
+                &ctx,
+                &svg_inline,
+                lay.width >= lay.height,
+                &rows,
+                &sheets,
+                &described,
+            ),
         ),
         ("topology.svg", svg_file),
         ("topology.dot", graph::dot(plan, &lay, l)),

@@ -170,7 +170,16 @@ pub fn sheets<'a>(ctx: &Ctx<'a>) -> Vec<Sheet<'a>> {
                     .interfaces
                     .iter()
                     .map(|f| {
-                        let role = if let Some(seg) = f.segment.as_ref() {
+                        let uplink = plan
+                            .internet
+                            .as_ref()
+                            .filter(|i| i.edge == d.id && i.edge_interface == f.name);
+                        let role = if let Some(inet) = uplink {
+                            l.f(
+                                K::RoleUplink,
+                                &[("addr", &inet.upstream_address.to_string())],
+                            )
+                        } else if let Some(seg) = f.segment.as_ref() {
                             let vlan = plan
                                 .segment(seg)
                                 .map(|s| s.vlan.to_string())
@@ -182,15 +191,6 @@ pub fn sheets<'a>(ctx: &Ctx<'a>) -> Vec<Sheet<'a>> {
                                 .map(|k| if k.a == d.id { &k.b } else { &k.a })
                         }) {
                             l.f(K::RoleLink, &[("peer", peer)])
-                        } else if let Some(inet) = plan
-                            .internet
-                            .as_ref()
-                            .filter(|i| i.edge == d.id && i.edge_interface == f.name)
-                        {
-                            l.f(
-                                K::RoleUplink,
-                                &[("addr", &inet.upstream_address.to_string())],
-                            )
                         } else {
                             String::new()
                         };

@@ -21,6 +21,9 @@ pub struct Ctx<'a> {
     pub opt: &'a Options,
     pub l: Lang,
     names: HashMap<IpNet, Named>,
+    /// `prefix_meaning` of every named prefix, made once (a 1,000-site plan has a
+    /// million routes to describe).
+    meanings: HashMap<IpNet, String>,
 }
 
 /// What a prefix of the plan is.
@@ -31,12 +34,20 @@ enum Named {
     Loopback(String),
     Link(String, String),
     Uplink(String),
+    /// The whole internal address space.
+    Pool,
+    /// A single address: a segment's gateway or a fixed host.
+    Host(String),
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(plan: &'a Plan, results: Option<&'a Results>, opt: &'a Options) -> Ctx<'a> {
         let mut names = HashMap::new();
         // Insert from the least to the most specific meaning: a later insert wins.
+        names.insert(IpNet::V4(plan.pools.ipv4), Named::Pool);
+        if let Some(v6) = plan.pools.ipv6 {
+            names.insert(IpNet::V6(v6), Named::Pool);
+        }
         for site in &plan.sites {
             names.insert(IpNet::V4(site.prefix), Named::Site(site.name.clone()));
             if let Some(p6) = site.prefix6 {
@@ -44,6 +55,20 @@ impl<'a> Ctx<'a> {
             }
         }
         for seg in plan.segments() {
+            if let Ok(gw) = ipnet::Ipv4Net::new(seg.gateway, 32) {
+                names.insert(IpNet::V4(gw), Named::Host(seg.gateway_device.clone()));
+            }
+            if let Some(gw6) = seg.gateway6.and_then(|g| ipnet::Ipv6Net::new(g, 128).ok()) {
+                names.insert(IpNet::V6(gw6), Named::Host(seg.gateway_device.clone()));
+            }
+            for n in &seg.named {
+                if let Ok(a) = ipnet::Ipv4Net::new(n.address, 32) {
+                    names.insert(IpNet::V4(a), Named::Host(n.id.clone()));
+                }
+                if let Some(a6) = n.address6.and_then(|a| ipnet::Ipv6Net::new(a, 128).ok()) {
+                    names.insert(IpNet::V6(a6), Named::Host(n.id.clone()));
+                }
+            }
             names.insert(IpNet::V4(seg.prefix), Named::Segment(seg.id.clone()));
             if let Some(p6) = seg.prefix6 {
                 names.insert(IpNet::V6(p6), Named::Segment(seg.id.clone()));
@@ -70,13 +95,20 @@ impl<'a> Ctx<'a> {
                 Named::Uplink(inet.edge.clone()),
             );
         }
-        Ctx {
+        let mut ctx = Ctx {
             plan,
             results,
             opt,
             l: opt.lang,
             names,
-        }
+            meanings: HashMap::new(),
+        };
+        ctx.meanings = ctx
+            .names
+            .iter()
+            .map(|(p, n)| (*p, ctx.meaning_of(n)))
+            .collect();
+        ctx
     }
 
     pub fn t(&self, k: K) -> &'static str {
@@ -98,14 +130,19 @@ impl<'a> Ctx<'a> {
 
     /// The name of a prefix of the plan (`segment hq.users`), if it is one.
     pub fn prefix_meaning(&self, p: IpNet) -> Option<String> {
-        let n = self.names.get(&p)?;
-        Some(match n {
+        self.meanings.get(&p).cloned()
+    }
+
+    fn meaning_of(&self, n: &Named) -> String {
+        match n {
             Named::Segment(id) => self.f(K::DescSegment, &[("id", id)]),
             Named::Site(s) => self.f(K::DescSite, &[("site", s)]),
             Named::Loopback(d) => self.f(K::DescLoopback, &[("device", d)]),
             Named::Link(a, b) => self.f(K::DescLink, &[("a", a), ("b", b)]),
             Named::Uplink(d) => self.f(K::DescUplink, &[("device", d)]),
-        })
+            Named::Host(h) => self.f(K::DescHost, &[("host", h)]),
+            Named::Pool => self.t(K::DescPool).to_string(),
+        }
     }
 
     /// A filter prefix shown with what it is: `10.1.2.0/24 (hq.guests)`.
@@ -116,6 +153,8 @@ impl<'a> Ctx<'a> {
             Some(Named::Loopback(d)) => format!("{p} ({d})"),
             Some(Named::Link(a, b)) => format!("{p} ({a} – {b})"),
             Some(Named::Uplink(_)) => format!("{p} ({})", self.t(K::Internet)),
+            Some(Named::Host(h)) => format!("{p} ({h})"),
+            Some(Named::Pool) => format!("{p} ({})", self.t(K::DescPool)),
             None => p.to_string(),
         }
     }
