@@ -1569,7 +1569,8 @@ impl Walker {
                 None
             }
             Some(n) => self.text(n, "the DNS domain").and_then(|d| {
-                let d = d.trim_end_matches('.').to_string();
+                // DNS names are case-insensitive: keep them in lowercase.
+                let d = d.trim_end_matches('.').to_lowercase();
                 let ok = !d.is_empty()
                     && d.len() <= 253
                     && d.split('.').all(|l| text::name_problem(l).is_none());
@@ -2186,7 +2187,7 @@ impl Walker {
                     "named host `{}` has offset {}, but its segment ({why}) has no room for named hosts",
                     c.id, c.offset
                 )
-            } else if offset == size - 2 {
+            } else if offset == size.saturating_sub(2) {
                 format!(
                     "named host `{}` has offset {}, the last usable address of its segment ({why}), which the lab gives to the segment's test host",
                     c.id, c.offset

@@ -110,7 +110,9 @@ where
 
 /// `100Mbps`, `1.5Gbps`, `10M`, `100 Mbit/s`, `500kbps`, or a plain number of bits/s.
 pub(crate) fn parse_bandwidth(text: &str) -> Result<u64, String> {
-    let t = text.trim();
+    // A decimal comma is common in French: `1,5Gbps`.
+    let t = text.trim().replace(',', ".");
+    let t = t.as_str();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
@@ -264,6 +266,7 @@ mod tests {
         assert_eq!(parse_bandwidth("100 Mbit/s"), Ok(100_000_000));
         assert_eq!(parse_bandwidth("512kbps"), Ok(512_000));
         assert_eq!(parse_bandwidth("2000000"), Ok(2_000_000));
+        assert_eq!(parse_bandwidth("1,5 Gbit/s"), Ok(1_500_000_000));
         assert!(parse_bandwidth("100MB/s").is_err());
         assert!(parse_bandwidth("fast").is_err());
         assert!(parse_bandwidth("0Mbps").is_err());
