@@ -885,10 +885,18 @@ impl Walker {
                 self.error(
                     node.span,
                     format!("addressing.growth {t} is not a whole percentage"),
-                    format!(
-                        "write a whole number of percent, e.g. `growth: {}%`",
-                        v.ceil()
-                    ),
+                    if v < 1.0 && !t.ends_with('%') {
+                        // `0.25` is most likely a fraction.
+                        format!(
+                            "growth is in percent: did you mean `growth: {}%`?",
+                            (v * 100.0).round()
+                        )
+                    } else {
+                        format!(
+                            "write a whole number of percent, e.g. `growth: {}%`",
+                            v.ceil()
+                        )
+                    },
                 );
                 0
             }
