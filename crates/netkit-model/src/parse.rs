@@ -1069,7 +1069,7 @@ impl Walker {
                         self.error(
                             vspan,
                             format!(
-                                "VLAN {} of segment `{name}.{}` is already used by `{name}.{other}` (line {line})",
+                                "duplicate VLAN {} in site `{name}`: segment `{name}.{}` uses the VLAN of `{name}.{other}` (line {line})",
                                 seg.vlan, seg.name
                             ),
                             "give each segment of a site its own VLAN",
@@ -1124,7 +1124,7 @@ impl Walker {
                     };
                     self.error(
                         span,
-                        format!("the gateway of `{seg_id}` is `{}`, which is not a device of site `{name}`", shorten(&local)),
+                        format!("unknown gateway `{}` for `{seg_id}`: it is not a device of site `{name}`", shorten(&local)),
                         hint,
                     );
                 }
@@ -1331,7 +1331,7 @@ impl Walker {
                     if let Some((other, line)) = offsets.get(&h.host) {
                         self.error(
                             host_value_span(v).unwrap_or(h.span),
-                            format!("named host `{id}.{}` has offset {}, already taken by `{id}.{other}` (line {line})", h.name, h.host),
+                            format!("duplicate offset {} in `{id}`: named host `{id}.{}` takes the address of `{id}.{other}` (line {line})", h.host, h.name),
                             "give each named host its own offset",
                         );
                     } else {
@@ -1914,9 +1914,7 @@ impl Walker {
                         };
                         self.error(
                             r.span,
-                            format!(
-                                "{what} names `{shown}`, which is not a device of this topology"
-                            ),
+                            format!("{what} names unknown device `{shown}`"),
                             hint,
                         );
                     }
@@ -1939,7 +1937,7 @@ impl Walker {
                     self.error(
                         r.span,
                         format!(
-                            "the DNS server `{shown}`{kind} is not a named host of this topology"
+                            "unknown DNS server `{shown}`{kind}: it is not a named host of this topology"
                         ),
                         hint,
                     );
@@ -1959,7 +1957,7 @@ impl Walker {
                     };
                     self.error(
                         r.span,
-                        format!("`{which}` of policy {i} is `{shown}`{kind}, which is not a segment, named host or site"),
+                        format!("unknown `{which}` of policy {i}: `{shown}`{kind} is not a segment, named host or site"),
                         hint,
                     );
                 }
