@@ -1793,7 +1793,7 @@ impl Walker {
             let Some(f) = self.fields(
                 v,
                 &format!("{what} ({key})"),
-                &["from", "to", "services"],
+                &["from", "to", "services", "description"],
                 "{ from: lyon.users, to: hq.users }",
             ) else {
                 continue;
