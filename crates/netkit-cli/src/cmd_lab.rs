@@ -66,8 +66,8 @@ enum LabCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
-    /// Run a command inside a lab node's namespace: `exec [TOPOLOGY] NODE -- CMD...`
-    /// (no shell; the command's exit code is passed through).
+    /// Run a command inside a lab node's namespace: `exec [TOPOLOGY] NODE -- CMD...`,
+    /// or `exec LAB.NODE -- CMD...` (no shell; the command's exit code is passed through).
     Exec {
         /// `[TOPOLOGY] NODE`: node is a device id, segment id (its test host),
         /// named host id, or `internet`.
@@ -130,9 +130,16 @@ pub fn run(args: Args) -> Result<Outcome> {
                 [topo, node] => (Some(PathBuf::from(topo)), node.clone()),
                 _ => bail!("give the node to run in: `netkit lab exec [TOPOLOGY] NODE -- CMD`"),
             };
-            let lab = match (topology, name) {
-                (t @ Some(_), n) | (t, n @ Some(_)) => lab_name(t.as_deref(), n)?,
-                (None, None) => only_lab()?,
+            let (lab, node) = match (topology, name) {
+                (t @ Some(_), n) | (t, n @ Some(_)) => (lab_name(t.as_deref(), n)?, node),
+                // `exec LAB.NODE -- CMD`: the namespace name of a node of a running lab.
+                (None, None) => match netkit_lab::list_labs().into_iter().find_map(|l| {
+                    node.strip_prefix(&format!("{l}."))
+                        .map(|n| (l.clone(), n.to_string()))
+                }) {
+                    Some(found) => found,
+                    None => (only_lab()?, node),
+                },
             };
             let code = netkit_lab::exec(&ExecTarget { lab, node }, &command)?;
             // The command's own exit code is the result.

@@ -629,6 +629,28 @@ fn lab_errors_are_clear() {
     if !can_run() {
         return;
     }
+    // Without privileges: a clear error with the fix, nothing made.
+    let bin = assert_cmd::cargo::cargo_bin("netkit");
+    let out = StdCommand::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .arg(&bin)
+        .args(["lab", "up"])
+        .arg(acme())
+        .args(["--name", "nkt-unpriv"])
+        .output()
+        .expect("setpriv runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("needs root") && stderr.contains("sudo"),
+        "{stderr}"
+    );
+    assert!(lab_namespaces("nkt-unpriv").is_empty());
     netkit()
         .args(["lab", "down", "--name", "nkt-no-such-lab"])
         .assert()
@@ -654,4 +676,63 @@ fn lab_errors_are_clear() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("does not exist"));
+}
+
+/// A plan that fails half-way (two links on the same interface name of hq.r1): `up`
+/// reports the step, the object and the kernel's error, and removes what it made.
+#[test]
+fn failed_up_rolls_back() {
+    if !can_run() {
+        return;
+    }
+    let out = netkit()
+        .args(["plan"])
+        .arg(acme())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut plan: Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    let first = plan["links"][0]["a_interface"].clone();
+    assert_eq!(
+        plan["links"][1]["a"], plan["links"][0]["a"],
+        "acme's links 0 and 1 both start at hq.r1"
+    );
+    plan["links"][1]["a_interface"] = first.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken-plan.json");
+    std::fs::write(&path, serde_json::to_string(&plan).unwrap()).unwrap();
+    let lab = unique_name();
+    let _guard = LabGuard { name: lab.clone() };
+    let out = netkit()
+        .args(["lab", "up"])
+        .arg(&path)
+        .args(["--name", &lab])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("create veth pair"),
+        "the step is named: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{lab}.hq.r1:{}", first.as_str().unwrap())),
+        "the object is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("File exists"),
+        "the kernel's error is given: {stderr}"
+    );
+    assert!(stderr.contains("removed"), "{stderr}");
+    assert!(
+        lab_namespaces(&lab).is_empty(),
+        "rolled back: {:?}",
+        lab_namespaces(&lab)
+    );
+    assert!(!PathBuf::from(format!("/run/netkit/labs/{lab}")).exists());
 }
