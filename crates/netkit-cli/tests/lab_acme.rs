@@ -122,6 +122,14 @@ fn check_reachability(lab: &str, plan: &Plan) {
                 IpAddr::V4(dst.gateway),
                 expect,
             ));
+            if let Some(g6) = dst.gateway6 {
+                cases.push((
+                    src.id.clone(),
+                    format!("IPv6 gateway of {}", dst.id),
+                    IpAddr::V6(g6),
+                    expect,
+                ));
+            }
         }
         if let Some(inet) = &plan.internet {
             cases.push((
