@@ -9,7 +9,9 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use hickory_resolver::Resolver;
-use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::{
+    LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+};
 use hickory_resolver::net::runtime::{
     RuntimeProvider, TokioHandle, TokioRuntimeProvider, TokioTime, iocompat::AsyncIoTokioAsStd,
 };
@@ -148,6 +150,8 @@ pub async fn resolve(
     opts.cache_size = 0;
     opts.use_hosts_file = ResolveHosts::Never;
     opts.ndots = 0;
+    // Both families: a check may expect an AAAA record.
+    opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
     let resolver: Resolver<NetnsRuntime> = match Resolver::builder_with_config(config, provider)
         .with_options(opts)
         .build()

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use netkit_model::Topology;
 use netkit_plan::Plan;
 use netkit_probe::icmp::IcmpClient;
+use netkit_probe::trace::PathFigure;
 use netkit_probe::{ProbeSettings, RateLimiter};
 use netkit_results::{CheckResult, Verdict};
 use serde_json::Value;
@@ -48,7 +49,10 @@ pub struct CheckContext {
     icmp_clients: Arc<Mutex<HashMap<(Source, bool), IcmpCell>>>,
     controls: Arc<Mutex<HashMap<String, ControlCell>>>,
     owners: Arc<HashMap<IpAddr, String>>,
+    traces: Arc<Mutex<HashMap<(String, String), TraceCell>>>,
 }
+
+type TraceCell = Arc<OnceCell<Result<PathFigure, String>>>;
 
 type IcmpCell = Arc<OnceCell<Result<Arc<IcmpClient>, String>>>;
 type ControlCell = Arc<OnceCell<Result<String, String>>>;
@@ -88,6 +92,7 @@ impl CheckContext {
             icmp_clients: Arc::default(),
             controls: Arc::default(),
             owners: Arc::new(crate::resolve::address_owners(&plan)),
+            traces: Arc::default(),
             plan,
         }
     }
@@ -107,6 +112,7 @@ impl CheckContext {
             icmp_clients: Arc::default(),
             controls: Arc::default(),
             owners: Arc::new(crate::resolve::address_owners(&plan)),
+            traces: Arc::default(),
             plan,
         }
     }
@@ -222,6 +228,39 @@ impl CheckContext {
                 .await
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
+        })
+        .await
+        .clone()
+    }
+
+    /// A path probe from `node` toward `dst`, shared by every diagnosis from the
+    /// same source toward the same place (`key`: the device or segment behind
+    /// `dst`). Routers rate-limit their ICMP errors (6 then 1 per second per
+    /// destination on Linux): one trace per place keeps diagnoses truthful.
+    pub async fn diagnosis_trace(
+        &self,
+        node: &str,
+        source: &Source,
+        key: &str,
+        dst: IpAddr,
+        settings: ProbeSettings,
+    ) -> Result<PathFigure, String> {
+        let cell = {
+            let mut map = self.traces.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry((node.to_string(), key.to_string()))
+                .or_default()
+                .clone()
+        };
+        cell.get_or_init(|| async {
+            netkit_probe::trace::trace(
+                source.netns(),
+                dst,
+                crate::diagnose::MAX_HOPS,
+                settings,
+                &self.limiter,
+            )
+            .await
+            .map_err(|e| e.to_string())
         })
         .await
         .clone()

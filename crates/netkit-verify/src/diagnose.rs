@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use netkit_probe::ProbeSettings;
-use netkit_probe::trace::{self, HopKind, PathFigure};
+use netkit_probe::trace::{HopKind, PathFigure};
 
 use crate::context::{CheckContext, Source};
 use crate::playbook::Target;
@@ -34,7 +34,13 @@ pub async fn why_silent(ctx: &CheckContext, from: &str, source: &Source, dst: Ip
         timeout: ctx.budget(Duration::from_millis(800)),
         tries: 2,
     };
-    let fig = match trace::trace(source.netns(), dst, MAX_HOPS, settings, &ctx.limiter).await {
+    // One trace per source and place behind `dst` (see `diagnosis_trace`).
+    let key = ctx
+        .owner_of(dst)
+        .map(str::to_owned)
+        .or_else(|| resolve::segment_of_address(&ctx.plan, dst).map(str::to_owned))
+        .unwrap_or_else(|| dst.to_string());
+    let fig = match ctx.diagnosis_trace(from, source, &key, dst, settings).await {
         Ok(f) => f,
         Err(e) => {
             parts.push(format!("the path probe could not run ({e})"));
@@ -114,29 +120,56 @@ async fn lab_reason(
         return Some(format!("{device}'s namespace {ns} is missing in the lab"));
     }
     let _ = from;
+    let toward = next.map(|n| format!(" toward {n}")).unwrap_or_default();
+    // What the plan says this device does with the packet.
+    let planned_routes = resolve::lookup(&ctx.plan, device, dst);
+    let planned_route = planned_routes
+        .iter()
+        .find(|r| {
+            r.next_hop
+                .and_then(|nh| ctx.owner_of(nh))
+                .is_some_and(|o| next.is_some_and(|n| n == o))
+        })
+        .or(planned_routes.first());
+    // 1. The planned outgoing interface is down.
+    if let Some(r) = planned_route
+        && let Some(state) = link_state(&ns, &r.interface).await
+        && state != "UP"
+        && state != "UNKNOWN"
+    {
+        return Some(format!(
+            "{device}'s interface {}{toward} is down in the lab (state {state})",
+            r.interface
+        ));
+    }
+    // 2. What the lab's kernel does with it.
     match route_get(&ns, dst).await {
         RouteAnswer::NoRoute(msg) => Some(format!(
             "{device} has no route toward {dst} in the lab ({msg})"
         )),
         RouteAnswer::Via { dev, gateway } => {
-            let state = link_state(&ns, &dev).await;
-            let toward = next.map(|n| format!(" toward {n}")).unwrap_or_default();
-            match state.as_deref() {
-                Some("UP") | Some("UNKNOWN") | None => {
-                    let via = gateway
-                        .map(|g| format!(" via {}", ctx.describe(g)))
-                        .unwrap_or_default();
-                    if answered.contains(&device.as_str()) || idx == 0 {
-                        Some(format!(
-                            "{device} routes it out of {dev}{via}{toward}, and nothing answers beyond"
-                        ))
-                    } else {
-                        None
-                    }
-                }
-                Some(s) => Some(format!(
-                    "{device}'s interface {dev}{toward} is down in the lab (state {s})"
+            let via = gateway
+                .map(|g| format!(" via {}", ctx.describe(g)))
+                .unwrap_or_default();
+            if let Some(state) = link_state(&ns, &dev).await
+                && state != "UP"
+                && state != "UNKNOWN"
+            {
+                return Some(format!(
+                    "{device}'s interface {dev}{toward} is down in the lab (state {state})"
+                ));
+            }
+            match planned_route {
+                Some(r) if r.next_hop.is_some() && r.next_hop != gateway => Some(format!(
+                    "{device} sends it out of {dev}{via}, but the plan says via {} on {}: its route toward {} is missing or wrong in the lab",
+                    r.next_hop.map(|n| ctx.describe(n)).unwrap_or_default(),
+                    r.interface,
+                    r.destination
                 )),
+                _ if answered.contains(&device.as_str()) || idx == 0 => Some(format!(
+                    "{device} routes it out of {dev}{via}{toward} as planned, and nothing answers beyond (check the next hop's routes back and its filters)"
+                )),
+                _ => None,
             }
         }
         RouteAnswer::Unknown => None,

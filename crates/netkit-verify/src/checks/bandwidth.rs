@@ -36,10 +36,33 @@ use crate::playbook::{BandwidthCheck, Check, Target};
 /// Time allowed on top of the test itself (connections, start, results).
 const SLACK: Duration = Duration::from_secs(20);
 
+/// Bandwidth tests run one at a time: two tests at once would share links and
+/// CPU and measure each other.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Run one `bandwidth` check; returns one result. Always returns, within the test
-/// duration plus [`SLACK`] (or the run's deadline, whichever comes first).
+/// duration plus [`SLACK`] once its turn comes (or the run's deadline, whichever
+/// comes first).
 pub async fn run(ctx: &CheckContext, spec: &BandwidthCheck) -> Vec<CheckResult> {
-    vec![run_one(ctx, spec).await]
+    let turn = match ctx.run_deadline {
+        Some(d) => {
+            let left = d.saturating_duration_since(std::time::Instant::now());
+            match tokio::time::timeout(left, ONE_AT_A_TIME.lock()).await {
+                Ok(g) => g,
+                Err(_) => {
+                    return vec![
+                        ctx.draft("bandwidth", Some(&spec.from), Some(&spec.to))
+                            .expected(json!({ "min_bps": spec.min_bps }))
+                            .error("the run's deadline came before this bandwidth test's turn (bandwidth tests run one at a time)"),
+                    ];
+                }
+            }
+        }
+        None => ONE_AT_A_TIME.lock().await,
+    };
+    let r = run_one(ctx, spec).await;
+    drop(turn);
+    vec![r]
 }
 
 fn test_spec(spec: &BandwidthCheck) -> TestSpec {
