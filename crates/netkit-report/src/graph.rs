@@ -417,7 +417,8 @@ pub fn drawio(plan: &Plan, layout: &Layout, l: Lang) -> String {
         }
     }
     let mut ei = 0usize;
-    for e in &layout.edges {
+    let colors = crate::svg::edge_colors(layout);
+    for (e, color) in layout.edges.iter().zip(colors) {
         if e.kind == EdgeKind::Trunk && e.from == e.to {
             continue;
         }
@@ -465,7 +466,7 @@ pub fn drawio(plan: &Plan, layout: &Layout, l: Lang) -> String {
             out,
             "        <mxCell id=\"e{ei}\" value=\"{}\" style=\"edgeStyle=none;rounded=0;html=0;endArrow=none;startArrow=none;{dashed}strokeColor={};strokeWidth={width};fontSize=10;labelBackgroundColor=#ffffff;exitX={:.3};exitY={:.3};exitDx=0;exitDy=0;exitPerimeter=0;entryX={:.3};entryY={:.3};entryDx=0;entryDy=0;entryPerimeter=0;\" edge=\"1\" parent=\"1\" source=\"{src}\" target=\"{dst}\"><mxGeometry relative=\"1\" as=\"geometry\">",
             a(&value),
-            edge_color(e.kind),
+            color,
             ex,
             ey,
             nx,

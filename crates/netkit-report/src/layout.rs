@@ -1195,6 +1195,23 @@ pub fn layout(plan: &Plan, l: Lang) -> Layout {
         .max(caption_w + 2.0 * MARGIN)
         .ceil();
 
+    // Vertical segments touching each horizontal gutter: a label is better placed
+    // where none of them runs under it.
+    let mut touching: Vec<Vec<(f64, usize)>> = vec![Vec::new(); rows + 1];
+    for (ei, e) in wan.iter().enumerate() {
+        for end in 0..2 {
+            let c = &clusters[e.ends[end].0];
+            let x = track_x(v_gutter(c, e.sides[end]), e.tracks_v[end]);
+            let range = if e.gutter_h <= c.row {
+                e.gutter_h..=c.row
+            } else {
+                c.row + 1..=e.gutter_h
+            };
+            for h in range {
+                touching[h].push((x, ei));
+            }
+        }
+    }
     // Horizontal gutters: pack segment + label extents.
     let mut h_intervals: Vec<Vec<(f64, f64)>> = vec![Vec::new(); rows + 1];
     let mut h_owner: Vec<Vec<usize>> = vec![Vec::new(); rows + 1];
@@ -1209,10 +1226,42 @@ pub fn layout(plan: &Plan, l: Lang) -> Layout {
             })
             .collect();
         let lw = lines_width(&e.label) + 12.0;
-        let mid = ((xs[0] + xs[1]) / 2.0).clamp(MARGIN + lw / 2.0, width - MARGIN - lw / 2.0);
-        label_cx[ei] = mid;
-        let lo = xs[0].min(xs[1]).min(mid - lw / 2.0) - 4.0;
-        let hi = xs[0].max(xs[1]).max(mid + lw / 2.0) + 4.0;
+        let (lo_x, hi_x) = (xs[0].min(xs[1]), xs[0].max(xs[1]));
+        let clamp = |c: f64| {
+            c.clamp(lo_x, hi_x)
+                .clamp(MARGIN + lw / 2.0, width - MARGIN - lw / 2.0)
+        };
+        let mid = clamp((xs[0] + xs[1]) / 2.0);
+        // Candidates: the middle, both ends of the segment, and beside every vertical
+        // that crosses this gutter; the fewest verticals under the label wins, then
+        // the nearest to the middle.
+        let others: Vec<f64> = touching[e.gutter_h]
+            .iter()
+            .filter(|(_, o)| *o != ei)
+            .map(|(x, _)| *x)
+            .collect();
+        let mut candidates = vec![mid, clamp(lo_x + lw / 2.0), clamp(hi_x - lw / 2.0)];
+        for &x in &others {
+            candidates.push(clamp(x - lw / 2.0 - 5.0));
+            candidates.push(clamp(x + lw / 2.0 + 5.0));
+        }
+        let under = |c: f64| {
+            others
+                .iter()
+                .filter(|&&x| x > c - lw / 2.0 - 2.0 && x < c + lw / 2.0 + 2.0)
+                .count()
+        };
+        let best = candidates
+            .into_iter()
+            .min_by(|a, b| {
+                under(*a)
+                    .cmp(&under(*b))
+                    .then((a - mid).abs().total_cmp(&(b - mid).abs()))
+            })
+            .unwrap_or(mid);
+        label_cx[ei] = best;
+        let lo = lo_x.min(best - lw / 2.0) - 4.0;
+        let hi = hi_x.max(best + lw / 2.0) + 4.0;
         h_intervals[e.gutter_h].push((lo, hi));
         h_owner[e.gutter_h].push(ei);
     }

@@ -48,17 +48,41 @@ pub fn device_color(k: DeviceKind) -> &'static str {
     }
 }
 
+/// Colours of WAN links: neighbouring links differ, so that a label and its line
+/// are easy to match where links run side by side.
+const WAN_PALETTE: &[&str] = &[
+    "#d97706", "#0e7490", "#4d7c0f", "#a21caf", "#b45309", "#1d4ed8", "#be123c", "#047857",
+];
+
+/// The colour of every edge of the layout, in order.
+pub fn edge_colors(layout: &Layout) -> Vec<&'static str> {
+    let mut k = 0;
+    layout
+        .edges
+        .iter()
+        .map(|e| {
+            if e.kind == EdgeKind::Wan {
+                k += 1;
+                WAN_PALETTE[(k - 1) % WAN_PALETTE.len()]
+            } else {
+                edge_color(e.kind)
+            }
+        })
+        .collect()
+}
+
 fn edge_attrs(k: EdgeKind) -> String {
+    edge_attrs_colored(k, edge_color(k))
+}
+
+fn edge_attrs_colored(k: EdgeKind, color: &str) -> String {
     let (w, dash) = match k {
         EdgeKind::Wan => (2.2, ""),
         EdgeKind::Uplink => (2.2, " stroke-dasharray=\"6 4\""),
         EdgeKind::Intra => (1.6, ""),
         EdgeKind::Trunk => (1.4, ""),
     };
-    format!(
-        "fill=\"none\" stroke=\"{}\" stroke-width=\"{w}\" stroke-linejoin=\"round\"{dash}",
-        edge_color(k)
-    )
+    format!("fill=\"none\" stroke=\"{color}\" stroke-width=\"{w}\" stroke-linejoin=\"round\"{dash}")
 }
 
 fn texts(out: &mut String, ts: &[Text]) {
@@ -216,7 +240,8 @@ pub fn render(layout: &Layout, title: &str, standalone: bool) -> String {
     {
         draw_box(&mut out, b);
     }
-    for e in &layout.edges {
+    let colors = edge_colors(layout);
+    for (e, color) in layout.edges.iter().zip(&colors) {
         let d: Vec<String> = e
             .points
             .iter()
@@ -231,7 +256,7 @@ pub fn render(layout: &Layout, title: &str, standalone: bool) -> String {
             out,
             "<path d=\"{}\" {}/></g>",
             d.join(" "),
-            edge_attrs(e.kind)
+            edge_attrs_colored(e.kind, color)
         );
     }
     for b in layout
@@ -241,7 +266,7 @@ pub fn render(layout: &Layout, title: &str, standalone: bool) -> String {
     {
         draw_box(&mut out, b);
     }
-    for e in &layout.edges {
+    for (e, color) in layout.edges.iter().zip(&colors) {
         if let Some(l) = &e.label {
             out.push_str("<g>");
             rect(
@@ -250,8 +275,8 @@ pub fn render(layout: &Layout, title: &str, standalone: bool) -> String {
                 &l.rect,
                 3.0,
                 "#ffffff",
-                edge_color(e.kind),
-                " stroke-width=\"0.8\"",
+                color,
+                " stroke-width=\"1.2\"",
             );
             texts(&mut out, &l.texts);
             out.push_str("</g>\n");
