@@ -206,6 +206,15 @@ fn up(
         r.processes,
         r.elapsed.as_secs_f64()
     );
+    for w in &r.warnings {
+        eprintln!("netkit: warning: {w}");
+    }
+    if r.services_without_listener > 0 {
+        eprintln!(
+            "netkit: warning: {} services have no listener",
+            r.services_without_listener
+        );
+    }
     if let Some(c) = r.convergence {
         println!(
             "OSPF converged in {:.1} s: every router's routes match the plan",

@@ -95,6 +95,8 @@ pub struct Design {
     pub routes: Vec<RouteDesign>,
     /// Default gateway of host nodes, by node index.
     pub gateways: BTreeMap<usize, IpAddr>,
+    /// What cannot be reproduced from the plan, one sentence each.
+    pub warnings: Vec<String>,
 }
 
 /// The IPv6 address at the same offset in `net6` as `v4` has in `net4`.
@@ -117,6 +119,7 @@ impl Design {
             addresses: Vec::new(),
             routes: Vec::new(),
             gateways: BTreeMap::new(),
+            warnings: Vec::new(),
         };
         // Interface index of (node, interface name), for routes.
         let mut ifindex: BTreeMap<(usize, String), u32> = BTreeMap::new();
@@ -363,6 +366,10 @@ impl Design {
                     continue;
                 }
                 let Some(&index) = ifindex.get(&(i, r.interface.clone())) else {
+                    d.warnings.push(format!(
+                        "route {} of {} is not installed: its interface {} is not in the lab",
+                        r.destination, node.id, r.interface
+                    ));
                     continue;
                 };
                 let hop = HopDesign {
@@ -424,6 +431,115 @@ impl Design {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use std::collections::BTreeSet;
+
+    fn acme() -> Plan {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../inventories/acme.yaml");
+        let bytes = std::fs::read(path).expect("acme.yaml");
+        let topo = netkit_model::parse(&bytes).topology.expect("acme parses");
+        netkit_plan::plan(&topo, None).expect("acme plans")
+    }
+
+    #[test]
+    fn acme_design_has_every_node_link_and_address() {
+        let plan = acme();
+        let d = Design::from_plan("t", &plan, RoutingMode::Static);
+        let named: usize = plan.segments().map(|s| s.named.len()).sum();
+        assert_eq!(
+            d.nodes.len(),
+            plan.routers().count() + plan.segments().count() + named + 1
+        );
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        // Interface names fit Linux, indexes are unique per namespace.
+        let mut seen = BTreeSet::new();
+        for v in &d.veths {
+            assert!(v.a_if.len() <= 15 && v.b_if.len() <= 15, "{v:?}");
+            assert!(
+                seen.insert((v.a, v.a_index)) && seen.insert((v.b, v.b_index)),
+                "{v:?}"
+            );
+        }
+        for b in &d.bridges {
+            assert!(seen.insert((b.node, b.index)));
+        }
+        // hq.servers has named hosts: a bridge with three ports.
+        assert_eq!(d.bridges.len(), 1);
+        assert_eq!(d.veths.iter().filter(|v| v.a_master.is_some()).count(), 3);
+        // Every planned device address is configured.
+        for dev in plan.routers() {
+            let i = d.nodes.iter().position(|n| n.id == dev.id).unwrap();
+            let have = d.addresses_of(i);
+            for itf in &dev.interfaces {
+                assert!(
+                    have.contains(&IpNet::V4(itf.address)),
+                    "{} {}",
+                    dev.id,
+                    itf.name
+                );
+            }
+        }
+        // Test hosts are at the last usable address.
+        let users = plan.segment("hq.users").unwrap();
+        let h = d.nodes.iter().position(|n| n.id == "hq.users").unwrap();
+        assert!(
+            d.addresses_of(h)
+                .iter()
+                .any(|a| a.addr() == IpAddr::V4(users.test_host()))
+        );
+        // Shaped links are the ones with a bandwidth.
+        let shaped = d.veths.iter().filter(|v| v.rate_bps.is_some()).count();
+        assert_eq!(
+            shaped,
+            plan.links
+                .iter()
+                .filter(|l| l.bandwidth_bps.is_some())
+                .count()
+        );
+    }
+
+    #[test]
+    fn equal_cost_routes_become_one_multipath_route() {
+        let mut plan = acme();
+        let routes = plan.routes.get_mut("hq.r1").unwrap();
+        let r = routes
+            .iter()
+            .find(|r| r.kind == RouteKind::Static && r.destination.addr().is_ipv4())
+            .unwrap()
+            .clone();
+        let other = plan
+            .links
+            .iter()
+            .find(|l| l.a == "hq.r1" && l.a_interface != r.interface)
+            .unwrap()
+            .clone();
+        let mut twin = r.clone();
+        twin.interface = other.a_interface.clone();
+        twin.next_hop = Some(IpAddr::V4(other.b_address));
+        plan.routes.get_mut("hq.r1").unwrap().push(twin);
+        let d = Design::from_plan("t", &plan, RoutingMode::Static);
+        let i = d.nodes.iter().position(|n| n.id == "hq.r1").unwrap();
+        let found: Vec<_> = d
+            .routes
+            .iter()
+            .filter(|x| x.node == i && x.destination == r.destination)
+            .collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].hops.len(), 2);
+    }
+
+    #[test]
+    fn ospf_labs_leave_ipv4_routes_to_frr_but_the_edge_default() {
+        let plan = acme();
+        let d = Design::from_plan("t", &plan, RoutingMode::Ospf);
+        let edge = &plan.internet.as_ref().unwrap().edge;
+        for r in &d.routes {
+            let n = &d.nodes[r.node];
+            if n.kind == NodeKind::Device && r.destination.addr().is_ipv4() {
+                assert_eq!(&n.id, edge);
+                assert_eq!(r.destination.prefix_len(), 0);
+            }
+        }
+    }
 
     #[test]
     fn v6_offset_follows_v4() {

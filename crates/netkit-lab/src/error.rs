@@ -4,7 +4,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "netkit lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it as root, e.g. `sudo netkit lab ...`"
+        "netkit lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to work with network namespaces: run it as root, e.g. `sudo netkit lab ...`"
     )]
     NotPrivileged,
     #[error(

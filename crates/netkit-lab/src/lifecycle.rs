@@ -75,6 +75,9 @@ pub struct UpReport {
     pub convergence: Option<Duration>,
     /// Named hosts' services left without a listener (no listener program given).
     pub services_without_listener: usize,
+    /// What the lab could not reproduce from the plan (e.g. a route through an
+    /// interface the lab does not have), one sentence each.
+    pub warnings: Vec<String>,
 }
 
 /// Build the lab of `plan`. On failure, everything made so far is removed again and
@@ -102,8 +105,25 @@ pub fn up(plan: &Plan, opts: &UpOptions) -> Result<UpReport> {
     let routing = opts.routing.unwrap_or(plan.routing);
     let started = Instant::now();
     let design = Design::from_plan(lab, plan, routing);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::step("create lab state folder", &dir.display().to_string(), e))?;
+    std::fs::create_dir_all(state::STATE_ROOT)
+        .map_err(|e| Error::step("create state folder", state::STATE_ROOT, e))?;
+    // `create_dir`, not `create_dir_all`: of two `up` of the same lab, one wins.
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::Exists {
+                lab: lab.into(),
+                what: format!("{} exists", dir.display()),
+            });
+        }
+        Err(e) => {
+            return Err(Error::step(
+                "create lab state folder",
+                &dir.display().to_string(),
+                e,
+            ));
+        }
+    }
     let mut st = LabState::new(lab, plan, routing);
     let result = build(plan, &design, opts, &mut st, started);
     match result {
@@ -373,6 +393,7 @@ fn build(
         elapsed: started.elapsed(),
         convergence,
         services_without_listener: without_listener,
+        warnings: d.warnings.clone(),
     })
 }
 
@@ -937,6 +958,8 @@ pub struct Status {
 pub fn status(lab: &str) -> Result<Status> {
     check_lab_name(lab)?;
     let st = LabState::load(lab)?;
+    // Looking at interfaces means entering the namespaces.
+    check_privileges()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -945,7 +968,7 @@ pub fn status(lab: &str) -> Result<Status> {
     let mut nodes = Vec::new();
     for n in &st.nodes {
         let present = ns::exists(&n.namespace);
-        if present && check_privileges().is_ok() {
+        if present {
             let h = rt.handle().clone();
             let conn = netkit_netns::run_in(Some(&n.namespace), move || {
                 let _g = h.enter();
