@@ -183,22 +183,39 @@ struct Reach {
     hops: Vec<u64>,
 }
 
-fn reach(spt: &Spt, d: &Dest) -> Option<Reach> {
-    let best = d
+impl Reach {
+    fn new() -> Reach {
+        Reach {
+            cost: 0,
+            hops: Vec::new(),
+        }
+    }
+}
+
+/// Fill `out` with the best cost and first hops from the current source to `d`;
+/// false when `d` cannot be reached. Reuses `out`'s buffer (this runs for every
+/// destination of every device).
+fn reach(spt: &Spt, d: &Dest, out: &mut Reach) -> bool {
+    let Some(best) = d
         .owners
         .iter()
         .filter(|o| spt.dist[o.node] != u64::MAX)
         .map(|o| spt.dist[o.node] + o.extra)
-        .min()?;
-    let mut hops = vec![0u64; spt.words];
+        .min()
+    else {
+        return false;
+    };
+    out.cost = best;
+    out.hops.clear();
+    out.hops.resize(spt.words, 0);
     for o in &d.owners {
         if spt.dist[o.node] != u64::MAX && spt.dist[o.node] + o.extra == best {
-            for (h, x) in hops.iter_mut().zip(spt.hops(o.node)) {
+            for (h, x) in out.hops.iter_mut().zip(spt.hops(o.node)) {
                 *h |= x;
             }
         }
     }
-    Some(Reach { cost: best, hops })
+    true
 }
 
 fn metric(cost: u64) -> u32 {
@@ -209,8 +226,9 @@ fn metric(cost: u64) -> u32 {
 pub(super) struct Tables<'a> {
     g: Graph<'a>,
     dests: Vec<Dest<'a>>,
-    site_blocks: Vec<SiteBlock<'a>>,
-    node_site: Vec<&'a str>,
+    site_blocks: Vec<SiteBlock>,
+    /// Index in `plan.sites` of each node's site.
+    node_site: Vec<usize>,
     edge: Option<(usize, &'a InternetPlan)>,
     ospf: bool,
     dual: bool,
@@ -295,7 +313,17 @@ impl<'a> Tables<'a> {
         let site_blocks = site_blocks(plan, &dests);
         Ok(Tables {
             dual: plan.pools.ipv6.is_some(),
-            node_site: plan.routers().map(|d| d.site.as_str()).collect(),
+            node_site: {
+                let by_name: HashMap<&str, usize> = plan
+                    .sites
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.name.as_str(), i))
+                    .collect();
+                plan.routers()
+                    .map(|d| by_name.get(d.site.as_str()).copied().unwrap_or(usize::MAX))
+                    .collect()
+            },
             g,
             dests,
             site_blocks,
@@ -327,39 +355,38 @@ impl<'a> Tables<'a> {
         let src_site = node_site[src];
         let mut table: Vec<Route> = Vec::new();
         let mut covered = vec![false; dests.len()];
+        let (mut common, mut other) = (Reach::new(), Reach::new());
 
         // Remote site summaries (static mode only: single-area OSPF does not summarize).
         if !ospf {
             for sb in site_blocks {
-                if sb.site == src_site || sb.members.is_empty() {
+                if sb.site_index == src_site || sb.members.is_empty() {
                     continue;
                 }
-                let mut common: Option<Reach> = None;
                 let mut ok = true;
-                for &m in &sb.members {
+                for (k, &m) in sb.members.iter().enumerate() {
                     let d = &dests[m];
                     if d.owners.iter().any(|o| o.node == src) {
                         ok = false;
                         break;
                     }
-                    let Some(r) = reach(spt, d) else {
+                    let target = if k == 0 { &mut common } else { &mut other };
+                    if !reach(spt, d, target) {
                         ok = false;
                         break;
-                    };
-                    match &mut common {
-                        None => common = Some(r),
-                        Some(c) => {
-                            if c.hops != r.hops {
-                                ok = false;
-                                break;
-                            }
-                            c.cost = c.cost.min(r.cost);
+                    }
+                    if k > 0 {
+                        if common.hops != other.hops {
+                            ok = false;
+                            break;
                         }
+                        common.cost = common.cost.min(other.cost);
                     }
                 }
-                let Some(c) = common.filter(|_| ok) else {
+                if !ok {
                     continue;
-                };
+                }
+                let c = &common;
                 for &m in &sb.members {
                     if sb.block.contains(&dests[m].prefix) {
                         covered[m] = true;
@@ -370,9 +397,9 @@ impl<'a> Tables<'a> {
                     g,
                     src,
                     sb.block,
-                    &c,
+                    c,
                     RouteKind::Static,
-                    &format!("site {}", sb.site),
+                    &sb.describes,
                 );
             }
         }
@@ -392,13 +419,13 @@ impl<'a> Tables<'a> {
             if covered[i] || !d.routed {
                 continue;
             }
-            if let Some(r) = reach(spt, d) {
+            if reach(spt, d, &mut other) {
                 push_via(
                     &mut table,
                     g,
                     src,
                     d.prefix,
-                    &r,
+                    &other,
                     RouteKind::Static,
                     &d.describes,
                 );
@@ -453,7 +480,8 @@ impl<'a> Tables<'a> {
 
 /// Connected first, then by destination (IPv4 before IPv6), then by next hop.
 pub(super) fn sort_table(table: &mut [Route]) {
-    table.sort_by(|a, b| {
+    // Unstable is deterministic here: no two entries compare equal.
+    table.sort_unstable_by(|a, b| {
         (a.kind != RouteKind::Connected)
             .cmp(&(b.kind != RouteKind::Connected))
             .then(a.destination.cmp(&b.destination))
@@ -603,8 +631,10 @@ fn destinations<'a>(plan: &'a Plan, g: &Graph<'a>, ospf: bool) -> Vec<Dest<'a>> 
     dests
 }
 
-struct SiteBlock<'a> {
-    site: &'a str,
+struct SiteBlock {
+    site_index: usize,
+    /// `site NAME`, for the routes' `describes`.
+    describes: String,
     block: IpNet,
     /// Destinations overlapping `block` (inside it, or containing it).
     members: Vec<usize>,
@@ -612,7 +642,7 @@ struct SiteBlock<'a> {
 
 /// For every site block (v4 and v6) that holds at least one segment: which
 /// destinations overlap it. Sorted lookups keep this near-linear for large plans.
-fn site_blocks<'a>(plan: &'a Plan, dests: &[Dest]) -> Vec<SiteBlock<'a>> {
+fn site_blocks(plan: &Plan, dests: &[Dest]) -> Vec<SiteBlock> {
     let mut sorted: Vec<(IpNet, usize)> = dests
         .iter()
         .enumerate()
@@ -627,7 +657,7 @@ fn site_blocks<'a>(plan: &'a Plan, dests: &[Dest]) -> Vec<SiteBlock<'a>> {
         m
     };
     let mut out = Vec::new();
-    for site in &plan.sites {
+    for (site_index, site) in plan.sites.iter().enumerate() {
         if site.segments.is_empty() {
             continue;
         }
@@ -656,7 +686,8 @@ fn site_blocks<'a>(plan: &'a Plan, dests: &[Dest]) -> Vec<SiteBlock<'a>> {
             members.sort_unstable();
             members.dedup();
             out.push(SiteBlock {
-                site: &site.name,
+                site_index,
+                describes: format!("site {}", site.name),
                 block,
                 members,
             });
