@@ -41,9 +41,19 @@ pub fn default_cost(bandwidth_bps: Option<u64>) -> u32 {
 /// Every reason the topology cannot be planned (pins that conflict, no space left),
 /// each with the place in the file it comes from and a hint.
 pub fn plan(topology: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec<Diagnostic>> {
-    let mut plan = addressing::address(topology, previous)?;
+    let mut plan = address(topology, previous)?;
     routing::fill(&mut plan, topology)?;
     Ok(plan)
+}
+
+/// The addressing plan only: like [`plan`] without routing tables, filters and OSPF
+/// (`routes`, `filters` stay empty). For tools that need addresses alone, and for the
+/// benchmark.
+///
+/// # Errors
+/// Pins that conflict, no space left, references the planner cannot follow.
+pub fn address(topology: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec<Diagnostic>> {
+    addressing::address(topology, previous)
 }
 
 #[cfg(test)]

@@ -121,6 +121,11 @@ fn addressing_sections(plan: &Plan, out: &mut Vec<Section>) {
         Some(summary),
     ));
 
+    let mut devices_of: std::collections::HashMap<&str, Vec<&crate::DevicePlan>> =
+        std::collections::HashMap::new();
+    for d in &plan.devices {
+        devices_of.entry(d.site.as_str()).or_default().push(d);
+    }
     for site in &plan.sites {
         let mut title = format!("Site {}", site.name);
         if let Some(loc) = &site.location {
@@ -209,7 +214,7 @@ fn addressing_sections(plan: &Plan, out: &mut Vec<Section>) {
             devs.headers.push("IPv6 loopback");
         }
         devs.headers.extend(["Interfaces", "DNS name"]);
-        for d in plan.devices.iter().filter(|d| d.site == site.name) {
+        for d in devices_of.get(site.name.as_str()).into_iter().flatten() {
             let mut row = vec![d.id.clone(), d.kind.to_string(), opt(&d.loopback)];
             if dual {
                 row.push(opt(&d.loopback6));

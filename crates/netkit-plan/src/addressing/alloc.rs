@@ -8,6 +8,8 @@
 //! group in file order), segments inside each block (pinned, kept, then largest
 //! first), links (pinned, kept, new in file order), loopbacks (kept, new).
 
+use std::collections::HashMap;
+
 use netkit_model::{Diagnostic, Span};
 
 use super::space::{
@@ -452,17 +454,20 @@ pub(crate) fn allocate(req: &FamReq) -> Result<FamOut, Vec<Diagnostic>> {
             links[i] = Some(k);
         }
     }
+    let mut link_hint = wan.start;
     for (i, l) in req.links.iter().enumerate() {
         if links[i].is_some() {
             continue;
         }
         let spaces = [&base, &site_blocks, &lo_fence, &links_space];
-        match find_lowest(fam, wan.start, fam.last(wan), req.p2p_len, &spaces, &|_| {
+        // Only insertions: the next free link prefix is never below the last one.
+        match find_lowest(fam, link_hint, fam.last(wan), req.p2p_len, &spaces, &|_| {
             false
         }) {
             Some(b) => {
                 links_space.insert_block(fam, b, Owner::Link(i));
                 links[i] = Some(b);
+                link_hint = b.start;
             }
             None => {
                 let (free, _) = free_stats(fam, wan.start, fam.last(wan), &spaces);
@@ -519,17 +524,19 @@ pub(crate) fn allocate(req: &FamReq) -> Result<FamOut, Vec<Diagnostic>> {
             loops[i] = Some(k);
         }
     }
+    let mut loop_hint = lo_first;
     for (i, l) in req.loops.iter().enumerate() {
         if loops[i].is_some() {
             continue;
         }
         let spaces = [&base, &site_blocks, &links_space, &loop_space];
-        match find_lowest(fam, lo_first, fam.last(lo), req.loop_len, &spaces, &|_| {
+        match find_lowest(fam, loop_hint, fam.last(lo), req.loop_len, &spaces, &|_| {
             false
         }) {
             Some(b) => {
                 loop_space.insert_block(fam, b, Owner::Loopback);
                 loops[i] = Some(b);
+                loop_hint = b.start;
             }
             None => {
                 let left = loops.iter().filter(|l| l.is_none()).count();
@@ -653,8 +660,18 @@ fn place_all(
         (group, i)
     });
     let mut errors = Vec::new();
+    let mut hints = HashMap::new();
     for si in order {
-        match place_site(req, si, room, base, &site_blocks, wan_fence, lo_fence) {
+        match place_site(
+            req,
+            si,
+            room,
+            base,
+            &site_blocks,
+            wan_fence,
+            lo_fence,
+            &mut hints,
+        ) {
             Ok((block, packed)) => {
                 site_blocks.insert_block(fam, block, Owner::Site(si));
                 sites[si] = Some(block);
@@ -678,6 +695,7 @@ fn place_site(
     site_blocks: &Space,
     wan_fence: &Space,
     lo_fence: &Space,
+    hints: &mut HashMap<u8, u128>,
 ) -> Result<(Block, Vec<Block>), Diagnostic> {
     let fam = req.fam;
     let s = &req.sites[si];
@@ -779,16 +797,18 @@ fn place_site(
     }
 
     for len in [roomy, tight] {
-        if let Some(b) = find_lowest(
-            fam,
-            req.pool.start,
-            fam.last(req.pool),
-            len,
-            &spaces,
-            &|_| false,
-        ) && let Some(v) = pack(fam, b, &s.segs)
-        {
-            return Ok((b, v));
+        // Blocks are only ever added, so the lowest free block of a length never
+        // moves down: searching from the last one found is exact (and keeps the
+        // placement of n sites near-linear).
+        let from = hints.get(&len).copied().unwrap_or(0).max(req.pool.start);
+        let found = find_lowest(fam, from, fam.last(req.pool), len, &spaces, &|_| false);
+        if let Some(b) = found {
+            hints.insert(len, b.start);
+            if let Some(v) = pack(fam, b, &s.segs) {
+                return Ok((b, v));
+            }
+        } else {
+            hints.insert(len, fam.last(req.pool));
         }
     }
     let (free_n, largest) = free_stats(fam, req.pool.start, fam.last(req.pool), &spaces);

@@ -737,6 +737,12 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
     for (i, &d) in l3.iter().enumerate() {
         loop_of.insert(d, i);
     }
+    // Link ends per device, in link order.
+    let mut links_of: HashMap<(usize, usize), Vec<(usize, usize)>> = HashMap::new();
+    for (i, &(da, db)) in link_devs.iter().enumerate() {
+        links_of.entry(da).or_default().push((i, 0));
+        links_of.entry(db).or_default().push((i, 1));
+    }
     let mut devices = Vec::new();
     for (si, s) in t.sites.iter().enumerate() {
         for (di, d) in s.devices.iter().enumerate() {
@@ -744,12 +750,9 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
             let mut interfaces = Vec::new();
             let li = loop_of.get(&(si, di)).copied();
             if li.is_some() {
-                for (i, link) in links.iter().enumerate() {
-                    let (da, db) = link_devs[i];
-                    for (side, dev) in [da, db].into_iter().enumerate() {
-                        if dev != (si, di) {
-                            continue;
-                        }
+                for &(i, side) in links_of.get(&(si, di)).map_or(&[][..], |v| &v[..]) {
+                    let link = &links[i];
+                    {
                         let (addr, addr6, name, peer) = if side == 0 {
                             (link.a_address, link.a_address6, &link.a_interface, &link.b)
                         } else {
