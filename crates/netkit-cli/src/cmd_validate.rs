@@ -34,11 +34,21 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
         Err(diags) => {
             common::print_diagnostics(&args.topology, &diags);
-            let n = diags.len();
+            let warnings = diags
+                .iter()
+                .filter(|d| d.severity == netkit_model::Severity::Warning)
+                .count();
+            let n = diags.len() - warnings;
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let also = if warnings > 0 {
+                format!(" (and {warnings} warning{})", plural(warnings))
+            } else {
+                String::new()
+            };
             eprintln!(
-                "{}: {n} problem{} found",
+                "{}: {n} problem{} found{also}: the topology is not valid",
                 args.topology.display(),
-                if n == 1 { "" } else { "s" }
+                plural(n)
             );
             Ok(Outcome::Failure)
         }
