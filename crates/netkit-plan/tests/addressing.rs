@@ -170,3 +170,22 @@ fn layer2_devices_have_no_address_and_carved_pools_are_documented() {
     assert_eq!(p.links[0].prefix.to_string(), "10.255.0.0/31");
     assert_eq!(p.devices[0].loopback.unwrap().to_string(), "10.254.0.1/32");
 }
+
+#[test]
+fn hostile_sizes_are_errors_not_panics() {
+    let mut t = two_sites();
+    t.addressing.growth_percent = u32::MAX;
+    t.sites[0].segments[0].hosts = u32::MAX;
+    let e = errors(&t);
+    assert!(
+        e[0].contains("no space left in addressing.ipv4 10.0.0.0/8 for site hq"),
+        "{e:?}"
+    );
+    let mut t = two_sites();
+    t.links[0].prefix = Some(net("10.9.0.0/32"));
+    let e = errors(&t);
+    assert!(
+        e[0].contains("is pinned to 10.9.0.0/32, a single address: a link needs two"),
+        "{e:?}"
+    );
+}

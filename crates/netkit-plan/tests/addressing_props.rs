@@ -106,10 +106,11 @@ fn build(spec: &Spec) -> Topology {
     for (i, s) in spec.sites.iter().enumerate() {
         let mut site = build_site(&format!("site{i}"), s);
         if i == 0 && spec.pin_first_site {
-            // A pin in the middle of the pool.
+            // A pin in the middle of the pool, large enough for 4 segments of 600
+            // hosts plus an added one.
             let pool = net(POOLS[spec.pool]);
             let mid = u32::from(pool.network()) + (1u32 << (31 - pool.prefix_len()));
-            site.prefix = Some(ipnet::Ipv4Net::new(mid.into(), 20).unwrap());
+            site.prefix = Some(ipnet::Ipv4Net::new(mid.into(), 19).unwrap());
         }
         t.sites.push(site);
     }

@@ -177,6 +177,24 @@ fn check_pins(req: &FamReq) -> Result<Space, Vec<Diagnostic>> {
     let pool_word = if fam.bits == 32 { "" } else { "6" };
     for p in &pins {
         let is_link = matches!(p.owner, Owner::Link(_));
+        if is_link && fam.mask(p.block.len) == 0 {
+            errors.push(
+                Diagnostic::error(
+                    p.span,
+                    format!(
+                        "{} is pinned to {}, a single address: a link needs two",
+                        p.what,
+                        fam.show(p.block)
+                    ),
+                )
+                .with_hint(if fam.bits == 32 {
+                    "pin a /31 or a /30"
+                } else {
+                    "pin a /127"
+                }),
+            );
+            continue;
+        }
         // Where the pin must lie.
         let (home, home_name) = match (is_link, explicit_wan) {
             (true, Some((w, _))) => (w, format!("addressing.wan{pool_word}")),

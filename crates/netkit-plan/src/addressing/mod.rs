@@ -46,7 +46,7 @@ pub const UPLINK_INTERFACE: &str = "uplink";
 
 /// Addresses in a segment sized for `sized_for` hosts plus the gateway.
 fn segment_len(sized_for: u64, max_offset: u32) -> u8 {
-    let need = sized_for + 1;
+    let need = sized_for.saturating_add(1);
     let mut len = 32u8;
     loop {
         let size = 1u64 << (32 - len);
@@ -75,7 +75,9 @@ pub fn usable(len: u8) -> u64 {
 
 /// `ceil(hosts × (1 + growth))`.
 pub fn sized_for(hosts: u32, growth_percent: u32) -> u64 {
-    (u64::from(hosts) * (100 + u64::from(growth_percent))).div_ceil(100)
+    // In u128: hosts and growth both near u32::MAX overflow a u64 product.
+    let n = (u128::from(hosts) * (100 + u128::from(growth_percent))).div_ceil(100);
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// Default length of a carved IPv4 pool (WAN or loopbacks) for a pool of length `p`.
@@ -314,7 +316,7 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
                 Some(p) => {
                     let l = p.prefix_len();
                     let size = 1u64 << (32 - u32::from(l));
-                    if usable(l) < sf + 1 {
+                    if usable(l) < sf.saturating_add(1) {
                         errors.push(
                             Diagnostic::error(
                                 g.prefix_span.or(Some(g.span)),
@@ -323,7 +325,7 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
                                     s.name,
                                     g.name,
                                     usable(l),
-                                    sf + 1,
+                                    sf.saturating_add(1),
                                     sf,
                                     if a.growth_percent > 0 {
                                         format!(" with {}% growth", a.growth_percent)
