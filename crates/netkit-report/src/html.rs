@@ -31,7 +31,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.mono, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 8.5pt; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
-.cover { min-height: 250mm; display: flex; flex-direction: column; justify-content: center; padding: 40px 0; }
+.cover { padding: 36px 0 12px; }
 .cover .kicker { text-transform: uppercase; letter-spacing: 0.12em; color: var(--muted); font-size: 10pt; margin-bottom: 8px; }
 .cover .subtitle { font-size: 13pt; color: var(--muted); margin-bottom: 28px; }
 .cover table { width: auto; min-width: 60%; font-size: 10.5pt; }
@@ -73,7 +73,7 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
   section.tall figure svg { width: 100%; height: 235mm; border: none; }
   .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  .cover { min-height: 0; height: 255mm; }
+  .cover { height: 255mm; display: flex; flex-direction: column; justify-content: center; padding: 0; }
   a { color: inherit; }
 }
 "#;
