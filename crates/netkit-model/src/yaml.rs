@@ -19,7 +19,7 @@ use crate::{Diagnostic, Span};
 pub(crate) const MAX_DEPTH: usize = 64;
 /// Most nodes a document may have once aliases are expanded. A generated 1,000-site
 /// topology has about 50,000.
-pub(crate) const MAX_NODES: usize = 200_000;
+pub(crate) const MAX_NODES: usize = 400_000;
 /// Most nodes that aliases may add by expansion.
 pub(crate) const MAX_ALIAS_NODES: usize = 100_000;
 
