@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
-use netkit_model::{RoutingMode, SnmpVersion};
+use netkit_model::RoutingMode;
 use netkit_plan::{Plan, RouteKind};
 use serde::Serialize;
 
@@ -548,7 +548,46 @@ fn start_daemons(
         if privacy.len() < 8 {
             privacy = secret("snmp-priv-password", None, None)?;
         }
-        let _ = snmp.version == SnmpVersion::V3;
+        let auth_protocol =
+            services::auth_protocol(snmp.auth_protocol.as_deref()).ok_or_else(|| {
+                Error::step(
+                    "configure snmpd",
+                    "snmp.auth_protocol",
+                    "unknown authentication protocol: use SHA, SHA-256, SHA-512 or MD5",
+                )
+            })?;
+        let priv_protocol =
+            services::priv_protocol(snmp.priv_protocol.as_deref()).ok_or_else(|| {
+                Error::step(
+                    "configure snmpd",
+                    "snmp.priv_protocol",
+                    "unknown privacy protocol: use AES, AES-256 or DES",
+                )
+            })?;
+        state::write_secret(lab, "snmp-auth-protocol", auth_protocol)?;
+        state::write_secret(lab, "snmp-priv-protocol", priv_protocol)?;
+        for (key, value) in [
+            ("snmp-community", &community),
+            ("snmp-user", &user),
+            ("snmp-auth-password", &auth),
+            ("snmp-priv-password", &privacy),
+        ] {
+            if !services::secret_is_plain(value) {
+                return Err(Error::step(
+                    "configure snmpd",
+                    key,
+                    "the value has spaces, quotes, '#' or non-ASCII characters that snmpd.conf cannot hold: choose a plain one",
+                ));
+            }
+        }
+        let secrets = services::SnmpSecrets {
+            community,
+            user,
+            auth_protocol,
+            auth,
+            priv_protocol,
+            privacy,
+        };
         for (i, node) in d
             .nodes
             .iter()
@@ -567,9 +606,7 @@ fn start_daemons(
                 .and_then(|dev| plan.sites.iter().find(|s| s.name == dev.site))
                 .and_then(|s| s.location.clone())
                 .unwrap_or_default();
-            let conf = services::snmpd_conf(
-                &node.id, &location, &addrs, &community, &user, &auth, &privacy,
-            );
+            let conf = services::snmpd_conf(&node.id, &location, &addrs, &secrets);
             let path = sdir.join("snmpd.conf");
             write_private(&path, &conf)?;
             let argv = vec![

@@ -173,15 +173,15 @@ fn own_ospfd_conf(plan: &Plan, device: &str) -> Option<String> {
 
 /// snmpd's configuration for a device: listening on the device's addresses (and
 /// 127.0.0.1), v2c community and a v3 authPriv (SHA/AES) user, read-only.
-pub fn snmpd_conf(
-    device: &str,
-    location: &str,
-    addresses: &[IpAddr],
-    community: &str,
-    user: &str,
-    auth: &str,
-    privacy: &str,
-) -> String {
+pub fn snmpd_conf(device: &str, location: &str, addresses: &[IpAddr], c: &SnmpSecrets) -> String {
+    let SnmpSecrets {
+        community,
+        user,
+        auth_protocol,
+        auth,
+        priv_protocol,
+        privacy,
+    } = c;
     let mut agents = vec!["udp:127.0.0.1:161".to_string()];
     for a in addresses {
         match a {
@@ -194,7 +194,10 @@ pub fn snmpd_conf(
     let _ = writeln!(out, "agentAddress {}", agents.join(","));
     let _ = writeln!(out, "rocommunity {community} default");
     let _ = writeln!(out, "rocommunity6 {community} default");
-    let _ = writeln!(out, "createUser {user} SHA \"{auth}\" AES \"{privacy}\"");
+    let _ = writeln!(
+        out,
+        "createUser {user} {auth_protocol} \"{auth}\" {priv_protocol} \"{privacy}\""
+    );
     let _ = writeln!(out, "rouser {user} priv");
     let _ = writeln!(out, "sysName {device}");
     let _ = writeln!(out, "sysLocation {location}");
@@ -203,6 +206,55 @@ pub fn snmpd_conf(
     // Do not chase disks or processes: this agent reports interfaces, addresses, routes.
     let _ = writeln!(out, "dontLogTCPWrappersConnects yes");
     out
+}
+
+/// The lab's SNMP credentials (never printed).
+pub struct SnmpSecrets {
+    pub community: String,
+    pub user: String,
+    /// net-snmp's name: `SHA`, `SHA-256`, `SHA-512`, `MD5`.
+    pub auth_protocol: &'static str,
+    pub auth: String,
+    /// net-snmp's name: `AES`, `AES-256`, `DES`.
+    pub priv_protocol: &'static str,
+    pub privacy: String,
+}
+
+/// net-snmp's name of an authentication protocol from the topology (default SHA).
+pub fn auth_protocol(p: Option<&str>) -> Option<&'static str> {
+    match p
+        .map(|p| p.to_ascii_uppercase().replace(['-', '_'], ""))
+        .as_deref()
+    {
+        None | Some("SHA") | Some("SHA1") => Some("SHA"),
+        Some("SHA224") => Some("SHA-224"),
+        Some("SHA256") => Some("SHA-256"),
+        Some("SHA384") => Some("SHA-384"),
+        Some("SHA512") => Some("SHA-512"),
+        Some("MD5") => Some("MD5"),
+        _ => None,
+    }
+}
+
+/// net-snmp's name of a privacy protocol from the topology (default AES).
+pub fn priv_protocol(p: Option<&str>) -> Option<&'static str> {
+    match p
+        .map(|p| p.to_ascii_uppercase().replace(['-', '_'], ""))
+        .as_deref()
+    {
+        None | Some("AES") | Some("AES128") => Some("AES"),
+        Some("AES192") => Some("AES-192"),
+        Some("AES256") => Some("AES-256"),
+        Some("DES") => Some("DES"),
+        _ => None,
+    }
+}
+
+/// Whether a secret can be written into snmpd.conf as one token.
+pub fn secret_is_plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\' && c != '#')
 }
 
 /// dnsmasq's configuration: authoritative answers for every record of the plan's
@@ -294,6 +346,18 @@ mod tests {
         assert_eq!(a[2], "100000000bit");
         assert_eq!(a[4], "125000");
         assert_eq!(tbf_args(1_000_000)[4], "32768");
+    }
+
+    #[test]
+    fn snmp_protocols_and_plain_secrets() {
+        assert_eq!(auth_protocol(None), Some("SHA"));
+        assert_eq!(auth_protocol(Some("sha-256")), Some("SHA-256"));
+        assert_eq!(auth_protocol(Some("rot13")), None);
+        assert_eq!(priv_protocol(Some("AES256")), Some("AES-256"));
+        assert!(secret_is_plain("abc-123_X"));
+        assert!(!secret_is_plain("a b"));
+        assert!(!secret_is_plain("a\"b"));
+        assert!(!secret_is_plain(""));
     }
 
     #[test]
