@@ -12,6 +12,7 @@
 pub mod dns;
 pub mod icmp;
 pub mod rate;
+pub mod sweep;
 pub mod tcp;
 pub mod trace;
 

@@ -219,9 +219,30 @@ async fn netkit_probe(net: &Net, n: usize) -> Row {
         .count()
         .await;
     Row {
-        tool: "netkit-probe (ICMP only)",
+        tool: "netkit-probe ping/target",
         targets: n,
         alive,
+        secs: t0.elapsed().as_secs_f64(),
+        peak_kib: vm_hwm_kib(),
+    }
+}
+
+async fn netkit_sweep(net: &Net, n: usize) -> Row {
+    let settings = ProbeSettings {
+        timeout: Duration::from_secs(1),
+        tries: 3,
+    };
+    let list = targets(n);
+    let limiter = RateLimiter::unlimited();
+    reset_hwm();
+    let t0 = Instant::now();
+    let figs = netkit_probe::sweep::sweep(Some(&net.src), &list, settings, &limiter)
+        .await
+        .expect("sweep");
+    Row {
+        tool: "netkit-probe sweep",
+        targets: n,
+        alive: figs.iter().filter(|f| f.replied()).count(),
         secs: t0.elapsed().as_secs_f64(),
         peak_kib: vm_hwm_kib(),
     }
@@ -297,6 +318,7 @@ fn main() {
         // Warm the path (ARP) once.
         let _ = fping(&net, 16.min(n));
         rows.push(fping(&net, n));
+        rows.push(rt.block_on(netkit_sweep(&net, n)));
         rows.push(rt.block_on(netkit_probe(&net, n)));
         rows.push(rt.block_on(netkit_engine(&net, n)));
     }

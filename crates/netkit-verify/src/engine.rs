@@ -18,28 +18,91 @@ pub async fn run_units(
     concurrency: usize,
     on_result: &(dyn Fn(&CheckResult) + Sync),
 ) -> Vec<CheckResult> {
-    let mut done: Vec<(usize, Vec<CheckResult>)> = futures::stream::iter(units.iter().enumerate())
-        .map(|(i, unit)| async move {
-            let results = match ctx.run_deadline {
-                None => checks::run_unit(ctx, unit).await,
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    match tokio::time::timeout(left, checks::run_unit(ctx, unit)).await {
-                        Ok(r) => r,
-                        Err(_) => vec![timed_out(ctx, unit)],
+    // Reach units of one source become one sweep (one socket, fping-style);
+    // everything else runs unit by unit.
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut batch_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, unit) in units.iter().enumerate() {
+        if let Unit::Reach { from, to } = unit {
+            match batch_of.get(from.as_str()) {
+                Some(&t) => {
+                    if let Task::Batch { items, .. } = &mut tasks[t] {
+                        items.push((i, to.clone()));
+                    }
+                }
+                None => {
+                    batch_of.insert(from.as_str(), tasks.len());
+                    tasks.push(Task::Batch {
+                        from: from.clone(),
+                        items: vec![(i, to.clone())],
+                    });
+                }
+            }
+        } else {
+            tasks.push(Task::Single(i));
+        }
+    }
+    let mut done: Vec<(usize, Vec<CheckResult>)> = futures::stream::iter(tasks.iter())
+        .map(|task| async move {
+            let work = async {
+                match task {
+                    Task::Single(i) => vec![(*i, checks::run_unit(ctx, &units[*i]).await)],
+                    Task::Batch { from, items } => {
+                        let targets: Vec<_> = items.iter().map(|(_, t)| t.clone()).collect();
+                        let results =
+                            checks::reach::run_batch(ctx, from, &targets, concurrency).await;
+                        items
+                            .iter()
+                            .zip(results)
+                            .map(|((i, _), r)| (*i, vec![r]))
+                            .collect()
                     }
                 }
             };
-            for r in &results {
-                on_result(r);
+            let out: Vec<(usize, Vec<CheckResult>)> = match ctx.run_deadline {
+                None => work.await,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    match tokio::time::timeout(left, work).await {
+                        Ok(r) => r,
+                        Err(_) => task
+                            .indices()
+                            .into_iter()
+                            .map(|i| (i, vec![timed_out(ctx, &units[i])]))
+                            .collect(),
+                    }
+                }
+            };
+            for (_, rs) in &out {
+                for r in rs {
+                    on_result(r);
+                }
             }
-            (i, results)
+            out
         })
         .buffer_unordered(concurrency.max(1))
+        .flat_map(futures::stream::iter)
         .collect()
         .await;
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().flat_map(|(_, r)| r).collect()
+}
+
+enum Task {
+    Single(usize),
+    Batch {
+        from: String,
+        items: Vec<(usize, crate::resolve::Endpoint)>,
+    },
+}
+
+impl Task {
+    fn indices(&self) -> Vec<usize> {
+        match self {
+            Task::Single(i) => vec![*i],
+            Task::Batch { items, .. } => items.iter().map(|(i, _)| *i).collect(),
+        }
+    }
 }
 
 fn timed_out(ctx: &CheckContext, unit: &Unit) -> CheckResult {
