@@ -386,3 +386,70 @@ fn markdown_tables_keep_their_columns() {
         }
     }
 }
+
+/// With `MERMAID_JS=/path/to/mermaid.min.js` (from `npm pack mermaid`), the real
+/// Mermaid parser and renderer run in headless Chromium on the acme and the hostile
+/// diagrams. Skipped with a note otherwise (the file is 3.5 MB, not vendored).
+#[test]
+fn mermaid_itself_parses_and_renders_the_files() {
+    let Some(js_path) = std::env::var_os("MERMAID_JS") else {
+        eprintln!(
+            "note: MERMAID_JS not set, real Mermaid check skipped (npm pack mermaid; MERMAID_JS=package/dist/mermaid.min.js)"
+        );
+        return;
+    };
+    let js = std::fs::read_to_string(&js_path).expect("MERMAID_JS readable");
+    let (plan, res, opt) = hostile();
+    let hostile_mmd = file(&files(&plan, &res, &opt), "topology.mmd").to_string();
+    let acme = render(&common::acme_plan(), None, &common::options(Lang::En)).expect("render");
+    let acme_mmd = String::from_utf8(acme[3].bytes.clone()).expect("utf-8");
+    let dir = std::env::temp_dir().join(format!("nkt-mermaid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, mmd) in [("acme", acme_mmd), ("hostile", hostile_mmd)] {
+        let src = serde_json::to_string(&mmd)
+            .expect("json")
+            .replace("</", "<\\/");
+        let page = format!(
+            "<!DOCTYPE html><html><body><div id=\"out\">pending</div><script>{js}</script><script>\
+             mermaid.initialize({{startOnLoad:false, securityLevel:'strict'}});\
+             (async () => {{ const o = document.getElementById('out');\
+             try {{ await mermaid.parse({src}); const r = await mermaid.render('g', {src});\
+             o.textContent = 'RENDERED ' + (r.svg.includes('<script') ? 'WITH-SCRIPT' : 'CLEAN'); }}\
+             catch (e) {{ o.textContent = 'FAILED ' + e; }} }})();</script></body></html>"
+        );
+        let html = dir.join(format!("{name}.html"));
+        std::fs::write(&html, page).expect("write page");
+        let out = Command::new("timeout")
+            .args([
+                "120",
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+            ])
+            .args([
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--virtual-time-budget=15000",
+            ])
+            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", html.display()))
+            .output()
+            .expect("chromium runs");
+        let dom = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            dom.contains("RENDERED CLEAN"),
+            "{name}: Mermaid said {}",
+            dom.split("id=\"out\">")
+                .nth(1)
+                .unwrap_or("?")
+                .chars()
+                .take(300)
+                .collect::<String>()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
