@@ -491,7 +491,49 @@ fn static_lab_of_acme() {
     check_snmp(&lab, &plan, &community);
     check_services(&lab, &plan);
     check_exec_and_status(&lab);
+    check_unhealthy_when_a_daemon_dies(&lab);
     check_down(&lab, guard);
+}
+
+/// Kill the lab's listener on fs1 (a process of this test's own lab, by pid): status
+/// says the lab is not healthy (exit 1), and `down` still removes everything.
+fn check_unhealthy_when_a_daemon_dies(lab: &str) {
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("/run/netkit/labs/{lab}/state.json")).unwrap(),
+    )
+    .unwrap();
+    let pid = state["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["program"] == "listener" && p["node"] == "hq.servers.fs1")
+        .and_then(|p| p["pid"].as_u64())
+        .expect("fs1 has a listener");
+    StdCommand::new("kill")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let out = netkit()
+        .args(["lab", "status", "--name", lab, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let st: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(st["healthy"], false);
+    let dead: Vec<&Value> = st["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["running"] == false)
+        .collect();
+    assert_eq!(dead.len(), 1, "{st}");
+    assert_eq!(dead[0]["node"], "hq.servers.fs1");
 }
 
 use predicates::prelude::PredicateBooleanExt;
