@@ -198,3 +198,20 @@ fn a_site_that_cannot_grow_in_place_moves_alone() {
     assert_eq!(p1.sites[0].prefix, p0.sites[0].prefix);
     assert_eq!(p1.sites[2].prefix, p0.sites[2].prefix);
 }
+
+#[test]
+fn a_parallel_backup_inserted_first_does_not_take_the_primary_addresses() {
+    let t0 = acme();
+    let p0 = plan(&t0, None).unwrap();
+    let mut t1 = t0.clone();
+    let mut backup = link("hq.r1", "lyon.r1", Some(4_000_000), Some(500));
+    backup.description = Some("4G backup".into());
+    t1.links.insert(0, backup);
+    let p1 = plan(&t1, Some(&p0)).unwrap();
+    check_invariants(&t1, &p1);
+    // The primary (now link 1) kept its prefix, addresses and interface names.
+    assert_eq!(p1.links[1].prefix, p0.links[0].prefix);
+    assert_eq!(p1.links[1].a_interface, p0.links[0].a_interface);
+    assert_eq!(p1.links[1].b_address, p0.links[0].b_address);
+    assert!(renumbered(&p0, &p1).0.is_empty());
+}

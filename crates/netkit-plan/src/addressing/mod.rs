@@ -25,7 +25,7 @@ use std::net::Ipv4Addr;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netkit_model::{Diagnostic, Topology};
 
-use crate::keep::{Kept, link_keys};
+use crate::keep::Kept;
 use crate::{
     DevicePlan, DnsPlan, DnsRecord, InterfacePlan, InternetPlan, LinkPlan, NamedHostPlan,
     PLAN_FORMAT, Plan, Pools, SegmentPlan, SitePlan, SnmpPlan, default_cost,
@@ -363,7 +363,22 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
         return Err(errors);
     }
 
-    let link_key = link_keys(t.links.iter().map(|l| (l.a.as_str(), l.b.as_str())));
+    let link_ids: Vec<(String, String, crate::keep::LinkAttrs)> = t
+        .links
+        .iter()
+        .map(|l| {
+            (
+                l.a.clone(),
+                l.b.clone(),
+                (
+                    l.bandwidth_bps,
+                    l.cost.unwrap_or_else(|| default_cost(l.bandwidth_bps)),
+                    l.description.clone(),
+                ),
+            )
+        })
+        .collect();
+    let kept_links = kept.match_links(&link_ids);
     let l3: Vec<(usize, usize)> = t
         .sites
         .iter()
@@ -441,7 +456,7 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
                     block: from_v4(p),
                     span: Some(l.span),
                 }),
-                kept: kept.links.get(&link_key[i]).map(|k| from_v4(k.prefix)),
+                kept: kept_links[i].map(|k| from_v4(k.prefix)),
             })
             .collect(),
         loops: l3
@@ -544,11 +559,7 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
                         what: link_what(i),
                         span: l.span,
                         pin: None,
-                        kept: kept
-                            .links
-                            .get(&link_key[i])
-                            .and_then(|k| k.prefix6)
-                            .map(from_v6),
+                        kept: kept_links[i].and_then(|k| k.prefix6).map(from_v6),
                     })
                     .collect(),
                 loops: l3
@@ -583,7 +594,7 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
     let mut used: HashMap<(usize, usize), BTreeSet<String>> = HashMap::new();
     let mut if_names: Vec<[Option<String>; 2]> = vec![[None, None]; t.links.len()];
     for (i, l) in t.links.iter().enumerate() {
-        let Some(k) = kept.links.get(&link_key[i]) else {
+        let Some(k) = kept_links[i] else {
             continue;
         };
         let (da, db) = link_devs[i];
@@ -629,7 +640,7 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
         let b4 = v4.links[i];
         let (x, y) = link_ends(fam4, b4);
         let (mut aa, mut ba) = (v4_addr(x), v4_addr(y));
-        let k = kept.links.get(&link_key[i]);
+        let k = kept_links[i];
         // Keep each device on its side of the link if the ends were swapped.
         if let Some(k) = k
             && k.prefix == to_v4(b4)

@@ -343,15 +343,21 @@ pub fn allocations(p: &Plan) -> BTreeMap<String, String> {
             }
         }
     }
-    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    // A link is its endpoint pair, its attributes and its rank among the parallel
+    // links with the same attributes.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for l in &p.links {
         let pair = if l.a <= l.b {
             (l.a.clone(), l.b.clone())
         } else {
             (l.b.clone(), l.a.clone())
         };
-        let n = seen.entry(pair.clone()).or_insert(0);
-        let key = format!("link {}-{}#{}", pair.0, pair.1, n);
+        let id = format!(
+            "link {}-{} {:?}/{}/{:?}",
+            pair.0, pair.1, l.bandwidth_bps, l.cost, l.description
+        );
+        let n = seen.entry(id.clone()).or_insert(0);
+        let key = format!("{id}#{n}");
         *n += 1;
         m.insert(key.clone(), format!("{} {:?}", l.prefix, l.prefix6));
         m.insert(
