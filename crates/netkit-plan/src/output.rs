@@ -465,7 +465,7 @@ fn md_cell(s: &str) -> String {
 pub fn markdown(plan: &Plan, what: What) -> String {
     let mut s = String::new();
     for sec in sections(plan, what) {
-        if !s.is_empty() {
+        if !s.is_empty() && !s.ends_with("\n\n") {
             s.push('\n');
         }
         for _ in 0..sec.level {
