@@ -29,6 +29,8 @@ th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vert
 th { background: var(--soft); color: var(--head); font-weight: bold; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.mono, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 8.5pt; }
+td { overflow-wrap: anywhere; }
+th { hyphens: auto; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .cover { padding: 36px 0 12px; }
@@ -360,9 +362,12 @@ pub fn render(
                     Cell::Mono(r.mask.clone()),
                     Cell::Mono(r.address.clone()),
                     Cell::T(format!("{} {}", r.device, r.interface)),
-                    Cell::Num(opt_n(ctx, r.hosts.map(u64::from))),
-                    Cell::Num(opt_n(ctx, r.sized_for.map(u64::from))),
-                    Cell::Num(opt_n(ctx, r.usable)),
+                    Cell::Num(format!(
+                        "{} / {} / {}",
+                        opt_n(ctx, r.hosts.map(u64::from)),
+                        opt_n(ctx, r.sized_for.map(u64::from)),
+                        opt_n(ctx, r.usable)
+                    )),
                     Cell::T(
                         r.isolated
                             .map(|b| l.yes_no(b).to_string())
@@ -381,9 +386,7 @@ pub fn render(
                 (l.t(K::Mask), false),
                 (l.t(K::Gateway), false),
                 (l.t(K::Interface), false),
-                (l.t(K::HostsAsked), true),
-                (l.t(K::SizedFor), true),
-                (l.t(K::Usable), true),
+                (l.t(K::HostsTriple), true),
                 (l.t(K::IsolatedCol), false),
                 (l.t(K::Prefix6), false),
             ],

@@ -320,6 +320,7 @@ catalog! {
     HostsAsked => "Hôtes demandés", "Hosts requested";
     SizedFor => "Dimensionné pour", "Sized for";
     Usable => "Adresses utilisables", "Usable addresses";
+    HostsTriple => "Hôtes : demandés / prévus / utilisables", "Hosts: requested / sized for / usable";
     Bandwidth => "Débit", "Bandwidth";
     EndA => "Extrémité A", "End A";
     EndB => "Extrémité B", "End B";

@@ -290,6 +290,45 @@ fn chromium_loads_prints_and_screenshots_the_report() {
         "landscape page exactly for a wide diagram"
     );
 
+    // Nothing is wider than an A4 page (186 mm of text width, 703 CSS px): Chromium
+    // would otherwise shrink every page to fit. A copy of the page with the print
+    // rules applied on screen and a measuring script (test only) tells.
+    let html = std::fs::read_to_string(&index).expect("index.html");
+    let probe = html.replace("@media print {", "@media all {").replace(
+        "</body>",
+        "<script>window.addEventListener('load', () => { const p = document.createElement('pre'); \
+         p.id = 'probe'; p.textContent = 'W=' + document.documentElement.clientWidth + ' SW=' + \
+         document.documentElement.scrollWidth + ';'; document.body.appendChild(p); });</script></body>",
+    );
+    let probe_path = dir.0.join("probe.html");
+    std::fs::write(&probe_path, probe).expect("write probe");
+    let out = chromium(
+        &profile,
+        &[
+            "--window-size=703,1000".to_string(),
+            "--virtual-time-budget=5000".to_string(),
+            "--dump-dom".to_string(),
+            format!("file://{}", probe_path.display()),
+        ],
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let probe = dom
+        .split("id=\"probe\">")
+        .nth(1)
+        .expect("probe ran")
+        .split(';')
+        .next()
+        .expect("probe text");
+    let nums: Vec<u32> = probe
+        .split(' ')
+        .filter_map(|kv| kv.split('=').nth(1).and_then(|v| v.parse().ok()))
+        .collect();
+    assert_eq!(nums.len(), 2, "probe said {probe}");
+    assert!(
+        nums[1] <= nums[0],
+        "the printed page is wider than A4: {probe}"
+    );
+
     // Screenshots of the page and of the SVG are real PNG images.
     for (target, name) in [
         (url.clone(), "page.png"),
