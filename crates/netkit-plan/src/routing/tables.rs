@@ -474,6 +474,8 @@ impl<'a> Tables<'a> {
         }
 
         sort_table(&mut table);
+        // Tables of large networks are most of the plan's memory: no growth slack.
+        table.shrink_to_fit();
         table
     }
 }
