@@ -177,7 +177,7 @@ pub fn markdown(ctx: &Ctx) -> String {
         })
         .collect();
     rows.push(vec![
-        l.t(K::Checks).to_string(),
+        l.t(K::Total).to_string(),
         c.total.to_string(),
         c.pass.to_string(),
         c.fail.to_string(),

@@ -388,6 +388,7 @@ catalog! {
     Finished => "Fin", "End";
     Duration => "Durée", "Duration";
     Checks => "Contrôles", "Checks";
+    Total => "Total", "Total";
     Passed => "Réussis", "Passed";
     Failed => "Échecs", "Failed";
     Errors => "Erreurs", "Errors";
