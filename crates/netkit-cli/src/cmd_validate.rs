@@ -13,13 +13,13 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Outcome> {
     match common::check_topology(&args.topology, None)? {
-        Ok((topology, plan)) => {
-            // A valid topology may still have warnings (settings with no effect):
-            // `check_topology` returns only the plan, so read them again (cheap).
-            if let Ok(bytes) = std::fs::read(&args.topology) {
-                let warnings = netkit_model::parse(&bytes).diagnostics;
-                common::print_diagnostics(&args.topology, &warnings);
-            }
+        Ok(common::Checked {
+            topology,
+            plan,
+            warnings,
+        }) => {
+            // A valid topology may still have warnings (settings with no effect).
+            common::print_diagnostics(&args.topology, &warnings);
             let segments: usize = plan.sites.iter().map(|s| s.segments.len()).sum();
             println!(
                 "{}: valid: {} ({} sites, {} devices, {} segments, {} links)",

@@ -71,18 +71,29 @@ pub fn print_diagnostics(path: &Path, diagnostics: &[Diagnostic]) {
     }
 }
 
+/// A valid topology, its plan, and the warnings (settings with no effect) found on the way.
+pub struct Checked {
+    pub topology: Topology,
+    pub plan: Plan,
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Parse and check a topology file. `Err(diagnostics)` when it is invalid.
 pub fn check_topology(
     path: &Path,
     previous: Option<&Plan>,
-) -> Result<std::result::Result<(Topology, Plan), Vec<Diagnostic>>> {
+) -> Result<std::result::Result<Checked, Vec<Diagnostic>>> {
     let bytes = read_file(path)?;
     let parsed = netkit_model::parse(&bytes);
     let Some(topology) = parsed.topology else {
         return Ok(Err(parsed.diagnostics));
     };
     match netkit_plan::plan(&topology, previous) {
-        Ok(plan) => Ok(Ok((topology, plan))),
+        Ok(plan) => Ok(Ok(Checked {
+            topology,
+            plan,
+            warnings: parsed.diagnostics,
+        })),
         Err(mut diags) => {
             let mut all = parsed.diagnostics;
             all.append(&mut diags);
@@ -117,11 +128,14 @@ pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded
         });
     }
     match check_topology(path, previous)? {
-        Ok((topology, plan)) => Ok(Loaded {
-            path: path.to_path_buf(),
-            topology: Some(topology),
-            plan,
-        }),
+        Ok(checked) => {
+            print_diagnostics(path, &checked.warnings);
+            Ok(Loaded {
+                path: path.to_path_buf(),
+                topology: Some(checked.topology),
+                plan: checked.plan,
+            })
+        }
         Err(diags) => {
             print_diagnostics(path, &diags);
             let n = diags.len();
