@@ -3,8 +3,9 @@
 //!
 //! - shaped: netkit's goodput is within ±3% of rate × 1448/1514 (the most TCP
 //!   payload a 1500-byte MTU link can carry) and within ±5% of iperf3's;
-//! - unshaped (CPU-bound, noisy on a shared machine): up to 3 alternating rounds,
-//!   passing when one round has netkit within ±5% of iperf3.
+//! - unshaped (CPU-bound, noisy on a shared machine): netkit's figure matches the
+//!   kernel's interface counter, and netkit is not slower than iperf3 by more than
+//!   5% (up to 3 alternating rounds).
 //!
 //! Needs root (namespaces); skipped with a note otherwise, never skipped in CI.
 
@@ -105,26 +106,59 @@ async fn shaped_links_match_the_rate_and_iperf3() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+fn rx_bytes(ns: &str, dev: &str) -> u64 {
+    let out = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "cat",
+            &format!("/sys/class/net/{dev}/statistics/rx_bytes"),
+        ])
+        .output()
+        .expect("read rx_bytes");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("rx_bytes is a number")
+}
+
+/// Unshaped veth: the link is as fast as the CPU lets the tools go, so netkit and
+/// iperf3 3.12 need not move the same amount (netkit runs sender and receiver on
+/// tokio worker threads). What must hold: netkit's figure is what the kernel saw
+/// (the receiving interface's byte counter over the test, within 10%), and netkit is
+/// not slower than iperf3 by more than 5% (best of 3 alternating rounds).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unshaped_veth_matches_iperf3() {
-    if !common::need_root("unshaped_veth_matches_iperf3") {
+async fn unshaped_veth_matches_the_kernel_and_iperf3() {
+    if !common::need_root("unshaped_veth_matches_the_kernel_and_iperf3") {
         return;
     }
     let p = common::Pair::new();
     let mut ratios = Vec::new();
+    let mut kernel_ok = false;
     for _round in 0..3 {
         let ip = measure(&p, Tool::Iperf3, Direction::Forward).await;
+        let rx0 = rx_bytes(&p.b, &p.veth_b);
+        let t = std::time::Instant::now();
         let nk = measure(&p, Tool::Netkit, Direction::Forward).await;
+        let secs = t.elapsed().as_secs_f64();
+        let kernel_bps = (rx_bytes(&p.b, &p.veth_b) - rx0) as f64 * 8.0 / secs;
         let r = nk.goodput_bps / ip.goodput_bps;
         eprintln!(
-            "unshaped: netkit {} iperf3 {} ratio {r:.3}",
+            "unshaped: netkit {} (wire {}), kernel rx {} , iperf3 {}, netkit/iperf3 {r:.3}, netkit wire/kernel {:.3}",
             fmt_rate(nk.goodput_bps),
-            fmt_rate(ip.goodput_bps)
+            fmt_rate(nk.wire_bps),
+            fmt_rate(kernel_bps),
+            fmt_rate(ip.goodput_bps),
+            nk.wire_bps / kernel_bps
         );
         ratios.push(r);
-        if within(nk.goodput_bps, ip.goodput_bps, 0.05) {
+        kernel_ok |= within(nk.wire_bps, kernel_bps, 0.10);
+        if kernel_ok && r >= 0.95 {
             return;
         }
     }
-    panic!("netkit/iperf3 ratios {ratios:?}: none within 5%");
+    panic!(
+        "netkit/iperf3 ratios {ratios:?} (need one >= 0.95); netkit matched the kernel counter: {kernel_ok}"
+    );
 }
