@@ -105,6 +105,11 @@ impl Snmpd {
     /// Start snmpd with a v2c community, a write community limited to
     /// net-snmp's cache table, and v3 users (SHA/AES and SHA-256/AES).
     pub fn start(ns: &Netns) -> Snmpd {
+        Snmpd::start_with(ns, true)
+    }
+
+    /// Like [`Snmpd::start`]; `live` sets net-snmp's table cache timeouts to 0.
+    pub fn start_with(ns: &Netns, live: bool) -> Snmpd {
         let dir = tempfile::tempdir().expect("temp dir");
         let conf = dir.path().join("snmpd.conf");
         std::fs::write(
@@ -139,7 +144,9 @@ impl Snmpd {
             ns: ns.name.clone(),
         };
         d.wait_ready();
-        d.disable_caches();
+        if live {
+            d.disable_caches();
+        }
         d
     }
 
