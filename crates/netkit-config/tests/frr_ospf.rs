@@ -2,7 +2,7 @@
 //! namespace per router joined by veth pairs as the plan's links, the generated
 //! `frr.conf` loaded by FRR's zebra, staticd and ospfd (pathspace `-N`), and FRR's
 //! converged IPv4 table compared with the plan's expected table: same destinations,
-//! same next hops. Needs root and FRR (CI runs it).
+//! same next hops, same metrics. Needs root and FRR (CI runs it).
 
 mod common;
 
@@ -14,8 +14,8 @@ use netkit_config::{frr, linux};
 use netkit_model::RoutingMode;
 use netkit_plan::{Plan, RouteKind};
 
-/// `prefix -> sorted next hops`.
-type Table = BTreeMap<String, Vec<String>>;
+/// `prefix -> (metric, sorted next hops)`.
+type Table = BTreeMap<String, (u64, Vec<String>)>;
 
 const DAEMONS: [&str; 3] = ["zebra", "staticd", "ospfd"];
 
@@ -75,7 +75,10 @@ fn frr_routes(ns: &str) -> Option<Table> {
                 .filter_map(|n| n["ip"].as_str().map(str::to_string))
                 .collect();
             nh.sort();
-            out.insert(prefix.clone(), nh);
+            out.insert(
+                prefix.clone(),
+                (e["metric"].as_u64().unwrap_or(u64::MAX), nh),
+            );
         }
     }
     Some(out)
@@ -88,13 +91,13 @@ fn plan_routes(plan: &Plan, device: &str) -> Table {
             continue;
         }
         if let Some(nh) = r.next_hop {
-            out.entry(r.destination.to_string())
-                .or_default()
-                .push(nh.to_string());
+            let e = out.entry(r.destination.to_string()).or_default();
+            e.0 = u64::from(r.metric);
+            e.1.push(nh.to_string());
         }
     }
     for v in out.values_mut() {
-        v.sort();
+        v.1.sort();
     }
     out
 }
