@@ -483,3 +483,34 @@ fn disconnected_router_is_an_error() {
     let err = netkit_plan::plan(&t, None).expect_err("b.r1 is cut off");
     assert!(err.iter().any(|d| d.message.contains("b.r1") && d.hint.as_deref().unwrap_or("").contains("link")), "{err:?}");
 }
+
+#[test]
+fn ospf_costs_are_capped_at_65535() {
+    // A 1 Mbit/s link derives cost 100,000, more than OSPF's 16-bit interface cost.
+    let mut t = topology("slow", RoutingMode::Ospf, false);
+    for s in ["a", "b"] {
+        t.sites.push(site(
+            s,
+            &[("r1", DeviceKind::Router)],
+            &[("lan", 10, 10, None)],
+        ));
+    }
+    t.links.push(link("a.r1", "b.r1", None, Some(1_000_000)));
+    let plan = plan_of(&t);
+    assert_eq!(plan.links[0].cost, 100_000);
+    let ospf = plan.ospf.as_ref().unwrap();
+    let a = ospf.routers.iter().find(|r| r.device == "a.r1").unwrap();
+    let eth = a
+        .interfaces
+        .iter()
+        .find(|i| i.network_type == "point-to-point")
+        .unwrap();
+    assert_eq!(eth.cost, 65_535);
+    let lo = plan.device("b.r1").unwrap().loopback.unwrap();
+    let r = routes_to(&plan, "a.r1", &lo.to_string());
+    assert_eq!(r[0].metric, 65_535);
+    // Static plans keep the plan's cost.
+    t.routing = RoutingMode::Static;
+    let plan = plan_of(&t);
+    assert_eq!(routes_to(&plan, "a.r1", &lo.to_string())[0].metric, 100_000);
+}

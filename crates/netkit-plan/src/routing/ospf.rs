@@ -18,7 +18,7 @@ use std::net::Ipv4Addr;
 
 use netkit_model::RoutingMode;
 
-use super::tables::{LOOPBACK_INTERFACE, OSPF_SEGMENT_COST};
+use super::tables::{LOOPBACK_INTERFACE, OSPF_MAX_COST, OSPF_SEGMENT_COST, effective_cost};
 use crate::{OspfInterface, OspfPlan, OspfRouter, Plan};
 
 /// Reference bandwidth written into the configurations (`auto-cost
@@ -53,7 +53,7 @@ pub(super) fn compute(plan: &Plan) -> Option<OspfPlan> {
                 interfaces.push(OspfInterface {
                     name: i.name.clone(),
                     area,
-                    cost: link.cost.max(1),
+                    cost: u32::try_from(effective_cost(link.cost, true)).unwrap_or(OSPF_MAX_COST),
                     passive: false,
                     network_type: "point-to-point".to_string(),
                 });

@@ -24,6 +24,17 @@ use crate::{InternetPlan, Plan, Route, RouteKind};
 /// cost would let equal-cost cycles form; the addressing planner never emits one.
 const MIN_COST: u64 = 1;
 
+/// OSPF's largest interface cost (16 bits). With `routing: ospf` a larger link cost
+/// (a derived cost below 1.5 Mbit/s) is what OSPF can configure: 65,535.
+pub(super) const OSPF_MAX_COST: u32 = 65_535;
+
+/// The cost routing uses for a link: at least 1, and at most [`OSPF_MAX_COST`] in
+/// OSPF plans, so that the expected tables are what OSPF computes.
+pub(super) fn effective_cost(cost: u32, ospf: bool) -> u64 {
+    let c = if ospf { cost.min(OSPF_MAX_COST) } else { cost };
+    u64::from(c).max(MIN_COST)
+}
+
 /// OSPF cost of a passive segment interface (a stub network in the router LSA). Used
 /// for the metrics of the expected OSPF tables and by the OSPF design.
 pub(super) const OSPF_SEGMENT_COST: u32 = 1;
@@ -51,6 +62,7 @@ pub(super) struct Edge<'a> {
 
 impl<'a> Graph<'a> {
     pub fn new(plan: &'a Plan) -> Graph<'a> {
+        let ospf = plan.routing == RoutingMode::Ospf;
         let nodes: Vec<&str> = plan.routers().map(|d| d.id.as_str()).collect();
         let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
         let mut adj: Vec<Vec<Edge>> = (0..nodes.len()).map(|_| Vec::new()).collect();
@@ -61,7 +73,7 @@ impl<'a> Graph<'a> {
             if a == b {
                 continue;
             }
-            let cost = u64::from(l.cost).max(MIN_COST);
+            let cost = effective_cost(l.cost, ospf);
             let (ia, ib) = (adj[a].len(), adj[b].len());
             adj[a].push(Edge {
                 to: b,
@@ -579,7 +591,7 @@ fn destinations<'a>(plan: &'a Plan, g: &Graph<'a>, ospf: bool) -> Vec<Dest<'a>> 
         // OSPF advertises a point-to-point link's subnet from both ends, each with its
         // interface cost.
         let extra = if ospf {
-            u64::from(l.cost).max(MIN_COST)
+            effective_cost(l.cost, ospf)
         } else {
             0
         };
