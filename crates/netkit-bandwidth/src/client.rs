@@ -90,9 +90,13 @@ pub async fn run(opts: &Options, mut on_interval: impl FnMut(&Interval)) -> Resu
         .await
         .map_err(io("sending the greeting"))?;
     let (mut r, mut w) = ctl.into_split();
-    let hello = frame::read_msg(&mut r, STEP_TIMEOUT)
-        .await
-        .map_err(|e| frame_err(&addr, "waiting for the agent's hello", e))?;
+    let hello = frame::read_msg(&mut r, STEP_TIMEOUT).await.map_err(|e| {
+        frame_err(
+            &addr,
+            "waiting for the agent's hello (if it is an iperf3 server, use --iperf3)",
+            e,
+        )
+    })?;
     let Msg::Hello {
         proto, nonce, auth, ..
     } = hello
