@@ -19,7 +19,7 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use netkit_model::SnmpVersion;
 use netkit_plan::Plan;
 use netkit_snmp::device::{DeviceState, read_device};
-use netkit_snmp::drift::{DriftReport, Expectation, compare};
+use netkit_snmp::drift::{DriftReport, Expectation, check_device};
 use netkit_snmp::{Client, Credentials, Oid, Target, WalkLimits};
 use serde_json::json;
 
@@ -244,6 +244,10 @@ pub fn run(args: Args) -> Result<Outcome> {
         Some(ns) => format!("{} (from namespace {ns})", where_.addr),
         None => where_.addr.to_string(),
     };
+    let check_target = match (plan, &where_.device) {
+        (Some(p), Some(d)) => Some((p, d.as_str())),
+        _ => None,
+    };
     let what = rt.block_on(async {
         let mut client = Client::connect(target).await?;
         match &walk {
@@ -258,11 +262,21 @@ pub fn run(args: Args) -> Result<Outcome> {
                         .filter(|vb| !vb.value.is_exception())
                         .collect();
                 }
-                Ok::<_, netkit_snmp::credentials::Error>(Read::Walk(rows))
+                Ok::<_, anyhow::Error>(Read::Walk(rows))
             }
-            None => Ok(Read::Device(Box::new(
-                read_device(&mut client, limits).await?,
-            ))),
+            None => match (&check_target, args.check) {
+                (Some((p, dev)), true) => {
+                    let (state, report) =
+                        check_device(&mut client, p, dev, &Expectation::ALL, limits)
+                            .await
+                            .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Ok(Read::Device(Box::new(state), Some(report)))
+                }
+                _ => Ok(Read::Device(
+                    Box::new(read_device(&mut client, limits).await?),
+                    None,
+                )),
+            },
         }
     });
     let what = what.with_context(|| format!("SNMP query of {} failed", args.device))?;
@@ -297,11 +311,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             common::emit(args.output.as_deref(), &text)?;
             Ok(Outcome::Success)
         }
-        Read::Device(state) => {
-            let drift = match (&where_.device, plan, args.check) {
-                (Some(dev), Some(p), true) => Some(compare(p, dev, &state, &Expectation::ALL)?),
-                _ => None,
-            };
+        Read::Device(state, drift) => {
             let text = match args.format {
                 Format::Json => {
                     let mut v = json!({
@@ -334,7 +344,7 @@ pub fn run(args: Args) -> Result<Outcome> {
 
 enum Read {
     Walk(Vec<netkit_snmp::VarBind>),
-    Device(Box<DeviceState>),
+    Device(Box<DeviceState>, Option<DriftReport>),
 }
 
 fn pretty(v: &serde_json::Value) -> String {

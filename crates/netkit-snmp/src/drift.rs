@@ -601,3 +601,61 @@ fn speed_check(pi: &InterfacePlan, i: &Interface, diffs: &mut Vec<Difference>) {
         });
     }
 }
+
+/// How long net-snmp keeps its ifTable cache (3 s by default), plus a margin.
+pub const IF_CACHE_SETTLE: std::time::Duration = std::time::Duration::from_millis(3500);
+
+/// Read device `device` through `client` and compare it with the plan. When an
+/// interface looks down or missing, the interfaces are read once more after
+/// [`IF_CACHE_SETTLE`]: net-snmp serves its ifTable from a 3 s cache, so an agent
+/// started just before its links came up (a lab right after `lab up`) reports
+/// them down for a few seconds. Only a difference seen twice is reported.
+///
+/// # Errors
+/// Reading failed, or the device is not in the plan.
+pub async fn check_device(
+    client: &mut crate::client::Client,
+    plan: &Plan,
+    device: &str,
+    expectations: &[Expectation],
+    limits: crate::client::WalkLimits,
+) -> Result<(DeviceState, DriftReport), CheckError> {
+    let mut state = crate::device::read_device(client, limits).await?;
+    let mut report = compare(plan, device, &state, expectations)?;
+    let interface_trouble = report.differences.iter().any(|d| {
+        matches!(
+            d.kind,
+            DifferenceKind::InterfaceMissing
+                | DifferenceKind::InterfaceAdminDown
+                | DifferenceKind::InterfaceOperDown
+        )
+    });
+    if interface_trouble {
+        tokio::time::sleep(IF_CACHE_SETTLE).await;
+        let interfaces = crate::device::read_interfaces(client, limits).await?;
+        let name_of = |idx: u32| {
+            interfaces
+                .iter()
+                .find(|i| i.index == idx)
+                .map(|i| i.name.clone())
+        };
+        for a in &mut state.addresses {
+            a.interface = name_of(a.if_index);
+        }
+        for r in &mut state.routes {
+            r.interface = name_of(r.if_index);
+        }
+        state.interfaces = interfaces;
+        report = compare(plan, device, &state, expectations)?;
+    }
+    Ok((state, report))
+}
+
+/// Why [`check_device`] could not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Snmp(#[from] crate::credentials::Error),
+    #[error(transparent)]
+    Drift(#[from] DriftError),
+}

@@ -22,8 +22,7 @@ use std::time::Duration;
 use netkit_plan::Plan;
 use netkit_results::CheckResult;
 use netkit_snmp::client::{Client, Target, WalkLimits};
-use netkit_snmp::device::read_device;
-use netkit_snmp::drift::{DriftReport, Expectation, compare};
+use netkit_snmp::drift::{DriftReport, Expectation, check_device};
 use serde_json::json;
 
 use crate::context::CheckContext;
@@ -103,9 +102,9 @@ async fn read_and_compare(
     ctx.limiter.acquire(1).await;
     let read = async {
         let mut client = Client::connect(target).await?;
-        read_device(&mut client, limits).await
+        check_device(&mut client, &ctx.plan, device, wanted, limits).await
     };
-    let state = match tokio::time::timeout(budget, read).await {
+    let (state, report) = match tokio::time::timeout(budget, read).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return Err(format!("cannot read {device} over SNMP: {e}")),
         Err(_) => {
@@ -115,7 +114,6 @@ async fn read_and_compare(
             ));
         }
     };
-    let report = compare(&ctx.plan, device, &state, wanted).map_err(|e| e.to_string())?;
     let info = json!({
         "agent": agent,
         "version": version,
