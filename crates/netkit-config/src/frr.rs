@@ -15,6 +15,9 @@ use std::fmt::Write;
 use netkit_model::RoutingMode;
 use netkit_plan::{OspfInterface, Plan, RouteKind};
 
+/// OSPFv3 cost of the loopback; must match the planner's expected IPv6 metrics.
+const OSPF6_LOOPBACK_COST: u32 = 1;
+
 use crate::text::{ident, one_line};
 use crate::{header, is_edge, purpose, router};
 
@@ -159,7 +162,11 @@ fn write_ospf_interface(s: &mut String, o: &OspfInterface, dual: bool) {
     }
     if dual {
         let _ = writeln!(s, " ipv6 ospf6 area {}", o.area);
-        if o.cost > 0 {
+        if o.network_type == "loopback" {
+            // ospf6d advertises the loopback's /128 with this cost (the plan's
+            // expected IPv6 metrics count it).
+            let _ = writeln!(s, " ipv6 ospf6 cost {OSPF6_LOOPBACK_COST}");
+        } else if o.cost > 0 {
             let _ = writeln!(s, " ipv6 ospf6 cost {}", o.cost.min(65535));
         }
         if o.network_type == "point-to-point" {

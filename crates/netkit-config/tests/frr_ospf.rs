@@ -1,8 +1,9 @@
 //! The OSPF design against the real thing: acme with `routing: ospf`, one network
 //! namespace per router joined by veth pairs as the plan's links, the generated
-//! `frr.conf` loaded by FRR's zebra, staticd and ospfd (pathspace `-N`), and FRR's
-//! converged IPv4 table compared with the plan's expected table: same destinations,
-//! same next hops, same metrics. Needs root and FRR (CI runs it).
+//! `frr.conf` loaded by FRR's zebra, staticd, ospfd and ospf6d (pathspace `-N`), and
+//! FRR's converged IPv4 and IPv6 tables compared with the plan's expected tables: same
+//! destinations, same next hops (IPv6 by interface: OSPFv3 uses link-local next
+//! hops), same metrics. Needs root and FRR (CI runs it).
 
 mod common;
 
@@ -17,7 +18,7 @@ use netkit_plan::{Plan, RouteKind};
 /// `prefix -> (metric, sorted next hops)`.
 type Table = BTreeMap<String, (u64, Vec<String>)>;
 
-const DAEMONS: [&str; 3] = ["zebra", "staticd", "ospfd"];
+const DAEMONS: [&str; 4] = ["zebra", "staticd", "ospfd", "ospf6d"];
 
 fn ok(cmd: &mut Command) -> String {
     let o = cmd
@@ -56,9 +57,14 @@ impl Drop for Lab {
 }
 
 /// `prefix -> sorted next hops` of the selected, non-connected IPv4 routes of FRR.
-fn frr_routes(ns: &str) -> Option<Table> {
+fn frr_routes(ns: &str, v6: bool) -> Option<Table> {
+    let show = if v6 {
+        "show ipv6 route json"
+    } else {
+        "show ip route json"
+    };
     let o = Command::new("vtysh")
-        .args(["-N", ns, "-c", "show ip route json"])
+        .args(["-N", ns, "-c", show])
         .output()
         .ok()?;
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).ok()?;
@@ -72,7 +78,11 @@ fn frr_routes(ns: &str) -> Option<Table> {
                 .as_array()?
                 .iter()
                 .filter(|n| n["active"] == true)
-                .filter_map(|n| n["ip"].as_str().map(str::to_string))
+                .filter_map(|n| {
+                    // OSPFv3 next hops are link-local: compare IPv6 by interface.
+                    let key = if v6 { &n["interfaceName"] } else { &n["ip"] };
+                    key.as_str().map(str::to_string)
+                })
                 .collect();
             nh.sort();
             out.insert(
@@ -84,16 +94,20 @@ fn frr_routes(ns: &str) -> Option<Table> {
     Some(out)
 }
 
-fn plan_routes(plan: &Plan, device: &str) -> Table {
+fn plan_routes(plan: &Plan, device: &str, v6: bool) -> Table {
     let mut out: Table = BTreeMap::new();
     for r in &plan.routes[device] {
-        if r.kind == RouteKind::Connected || !r.destination.addr().is_ipv4() {
+        if r.kind == RouteKind::Connected || r.destination.addr().is_ipv6() != v6 {
             continue;
         }
         if let Some(nh) = r.next_hop {
             let e = out.entry(r.destination.to_string()).or_default();
             e.0 = u64::from(r.metric);
-            e.1.push(nh.to_string());
+            e.1.push(if v6 {
+                r.interface.clone()
+            } else {
+                nh.to_string()
+            });
         }
     }
     for v in out.values_mut() {
@@ -181,6 +195,7 @@ fn frr_ospf_converges_to_the_plans_tables() {
             "-q",
             "-w",
             "net.ipv4.ip_forward=1",
+            "net.ipv6.conf.all.forwarding=1",
         ]));
         let conf = format!("{dir}/frr.conf");
         std::fs::write(&conf, frr::render(&plan, &d.id)).unwrap();
@@ -208,10 +223,15 @@ fn frr_ospf_converges_to_the_plans_tables() {
     loop {
         last.clear();
         for d in plan.routers() {
-            let want = plan_routes(&plan, &d.id);
-            let got = frr_routes(&ns_of[&d.id]).unwrap_or_default();
-            if want != got {
-                last.insert(d.id.clone(), (want, got));
+            for v6 in [false, true] {
+                let want = plan_routes(&plan, &d.id, v6);
+                let got = frr_routes(&ns_of[&d.id], v6).unwrap_or_default();
+                if want != got {
+                    last.insert(
+                        format!("{} {}", d.id, if v6 { "IPv6" } else { "IPv4" }),
+                        (want, got),
+                    );
+                }
             }
         }
         if last.is_empty() || Instant::now() > deadline {

@@ -39,6 +39,10 @@ pub(super) fn effective_cost(cost: u32, ospf: bool) -> u64 {
 /// for the metrics of the expected OSPF tables and by the OSPF design.
 pub(super) const OSPF_SEGMENT_COST: u32 = 1;
 
+/// OSPFv3 cost of the loopback (FRR's ospf6d advertises the loopback's /128 with its
+/// interface cost; the configurations set it to this).
+pub(super) const OSPF6_LOOPBACK_COST: u32 = 1;
+
 /// Name of the loopback interface on every layer-3 device.
 pub(super) const LOOPBACK_INTERFACE: &str = "lo";
 
@@ -570,13 +574,27 @@ fn destinations<'a>(plan: &'a Plan, g: &Graph<'a>, ospf: bool) -> Vec<Dest<'a>> 
         let Some(&node) = g.index.get(d.id.as_str()) else {
             continue;
         };
-        let prefixes = [d.loopback.map(IpNet::V4), d.loopback6.map(IpNet::V6)];
-        for p in prefixes.into_iter().flatten() {
+        // OSPFv2 advertises a loopback with cost 0; OSPFv3 (FRR's ospf6d) with the
+        // interface cost, which the configurations set to OSPF6_LOOPBACK_COST.
+        let prefixes = [
+            d.loopback.map(|p| (IpNet::V4(p), 0)),
+            d.loopback6.map(|p| {
+                (
+                    IpNet::V6(p),
+                    if ospf {
+                        u64::from(OSPF6_LOOPBACK_COST)
+                    } else {
+                        0
+                    },
+                )
+            }),
+        ];
+        for (p, extra) in prefixes.into_iter().flatten() {
             dests.push(Dest {
                 prefix: p,
                 owners: vec![Owner {
                     node,
-                    extra: 0,
+                    extra,
                     interface: LOOPBACK_INTERFACE,
                 }],
                 describes: format!("loopback {}", d.id),
