@@ -231,7 +231,12 @@ async fn run(
         let sending_done: std::cell::Cell<Option<Instant>> = std::cell::Cell::new(None);
         let sender = async {
             let mut buf = [0u8; 16];
-            for &i in &pending {
+            for (n, &i) in pending.iter().enumerate() {
+                // Let the receiver drain replies regularly: a send that does not
+                // block never yields, and the socket buffer would overflow.
+                if n % 128 == 127 {
+                    tokio::task::yield_now().await;
+                }
                 limiter.acquire(1).await;
                 echo(v6, sock.ident, i as u16, &mut buf);
                 loop {
