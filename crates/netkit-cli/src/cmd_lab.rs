@@ -141,6 +141,7 @@ pub fn run(args: Args) -> Result<Outcome> {
                     None => (only_lab()?, node),
                 },
             };
+            let command = with_frr_pathspace(&lab, &node, command);
             let code = netkit_lab::exec(&ExecTarget { lab, node }, &command)?;
             // The command's own exit code is the result.
             std::process::exit(code);
@@ -388,4 +389,30 @@ fn listen(ports: &[String]) -> Result<Outcome> {
         let _ = t.join();
     }
     Ok(Outcome::Success)
+}
+
+/// `vtysh` in a lab router must talk to that router's own FRR (its pathspace), not the
+/// machine's: add `-N PATHSPACE` unless the user gave one.
+fn with_frr_pathspace(lab: &str, node: &str, command: Vec<String>) -> Vec<String> {
+    let is_vtysh = command.first().is_some_and(|c| {
+        std::path::Path::new(c).file_name() == Some(std::ffi::OsStr::new("vtysh"))
+    });
+    let has_pathspace = command
+        .iter()
+        .any(|a| a == "-N" || a.starts_with("--pathspace"));
+    if !is_vtysh || has_pathspace {
+        return command;
+    }
+    let Some(pathspace) = netkit_lab::LabState::load(lab)
+        .ok()
+        .and_then(|st| st.frr_pathspace(node).map(str::to_owned))
+    else {
+        return command;
+    };
+    let mut out = Vec::with_capacity(command.len() + 2);
+    out.push(command[0].clone());
+    out.push("-N".into());
+    out.push(pathspace);
+    out.extend(command.into_iter().skip(1));
+    out
 }
