@@ -207,6 +207,41 @@ links:
 internet: { edge: hq.r1 }
 "#;
 
+/// Explicit wan and loopback pools, a pinned site block, equal-cost paths, parallel
+/// links, a default cost from bandwidth, a firewall edge behind a remote router.
+const T4: &str = r#"
+name: sq
+addressing:
+  ipv4: 10.40.0.0/16
+  wan: 192.168.250.0/24
+  loopbacks: 192.168.251.0/26
+  growth: 25%
+sites:
+  a:
+    prefix: 10.40.64.0/20
+    devices: { r1: { kind: router } }
+    segments: { lan: { vlan: 10, hosts: 1000 } }
+  b:
+    devices: { r1: { kind: router } }
+    segments: { lan: { vlan: 10, hosts: 50 } }
+  c:
+    devices: { r1: { kind: router } }
+    segments: { lan: { vlan: 10, hosts: 50 } }
+  d:
+    devices: { r1: { kind: router }, fw: { kind: firewall } }
+    segments: { lan: { vlan: 10, hosts: 3 }, dmz: { vlan: 20, hosts: 7, gateway: fw } }
+links:
+  - { a: a.r1, b: b.r1, cost: 10 }
+  - { a: a.r1, b: c.r1, cost: 10 }
+  - { a: b.r1, b: d.r1, cost: 10 }
+  - { a: c.r1, b: d.r1, cost: 10 }
+  - { a: b.r1, b: c.r1, cost: 5 }
+  - { a: b.r1, b: c.r1, cost: 5 }
+  - { a: d.r1, b: d.fw, cost: 1 }
+  - { a: a.r1, b: d.r1, bandwidth: 1Mbps }
+internet: { edge: d.fw }
+"#;
+
 /// Dual stack.
 const T3: &str = r#"
 name: sc-six
@@ -748,6 +783,53 @@ fn routes_follow_least_cost_paths_and_default_routes_reach_the_edge() {
     check_routing(&plan_json(&t2), Some("hq.r1"));
     let t3 = write(d.path(), "t3.yaml", T3);
     check_routing(&plan_json(&t3), None);
+    let t4 = write(d.path(), "t4.yaml", T4);
+    let plan = plan_json(&t4);
+    check_routing(&plan, Some("d.fw"));
+    check_required_fields(&plan);
+    let hosts: BTreeMap<&str, u64> = [("a.lan", 1000), ("b.lan", 50), ("d.lan", 3), ("d.dmz", 7)]
+        .into_iter()
+        .collect();
+    check_addressing(&plan, &hosts, 25, &[]);
+    let wan = p4("192.168.250.0/24");
+    let loopbacks = p4("192.168.251.0/26");
+    for l in plan["links"].as_array().unwrap() {
+        assert!(
+            wan.covers(p4(s(l, "prefix"))),
+            "link outside the wan pool: {l}"
+        );
+    }
+    for dev in plan["devices"].as_array().unwrap() {
+        assert!(
+            loopbacks.covers(p4(s(dev, "loopback"))),
+            "loopback outside its pool: {dev}"
+        );
+    }
+    let a = plan["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "a")
+        .unwrap();
+    assert_eq!(a["prefix"], "10.40.64.0/20", "pinned site block honoured");
+    // Equal-cost next hops are all listed: a.r1 reaches d.lan through b.r1 and c.r1.
+    let d_lan = all_segments(&plan)
+        .into_iter()
+        .find(|(_, v)| v["id"] == "d.lan")
+        .unwrap()
+        .1;
+    let n = net(&plan);
+    let gw = ip4(s(&d_lan, "gateway"));
+    let hops: BTreeSet<String> = lpm(plan["routes"]["a.r1"].as_array().unwrap(), gw)
+        .iter()
+        .filter_map(|r| r["next_hop"].as_str())
+        .map(|h| n.owner[&ip4(h)].clone())
+        .collect();
+    assert_eq!(
+        hops,
+        BTreeSet::from(["b.r1".to_string(), "c.r1".to_string()]),
+        "ECMP"
+    );
 }
 
 #[test]
@@ -1063,6 +1145,44 @@ fn exhaustion_message_counts_every_segment_of_the_site() {
         "says how much was needed (512, a /23): {all}"
     );
 }
+
+#[test]
+fn validate_reports_each_kind_of_topology_error_with_a_location_and_hint() {
+    let d = tmp();
+    let p = write(d.path(), "errs.yaml", ERRS);
+    let (code, out, err) = run(&["validate", p.to_str().unwrap()]);
+    let all = format!("{out}{err}");
+    assert_eq!(code, 1, "{all}");
+    let located: BTreeSet<String> = all
+        .lines()
+        .filter(|l| has_location(l, "errs.yaml"))
+        .map(|l| l.split(": ").next().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        located.len() >= 7,
+        "7 problems, each at its own line:col: {all}"
+    );
+    for word in ["p2p_prefix", "growth", "R2", "99", "VLAN", "itself", "a.r9"] {
+        assert!(all.contains(word), "a diagnostic mentions `{word}`: {all}");
+    }
+    assert!(
+        all.matches("hint").count() >= 7,
+        "each problem has a hint: {all}"
+    );
+}
+
+const ERRS: &str = r#"name: errs
+addressing: { ipv4: 10.0.0.0/16, p2p_prefix: 29, growht: 10% }
+sites:
+  a:
+    devices: { r1: { kind: router }, R2: { kind: router } }
+    segments:
+      x: { vlan: 10, hosts: 10, named: { h: { host: 99 } } }
+      y: { vlan: 10, hosts: 10 }
+links:
+  - { a: a.r1, b: a.r1 }
+internet: { edge: a.r9 }
+"#;
 
 #[test]
 fn validate_reports_every_problem_at_once() {
@@ -1552,6 +1672,50 @@ fn lab_up_verify_auto_and_playbooks_on_a_new_topology() {
             .any(|r| r["to"] == "south.lab" && r["verdict"] == "pass")
     );
 
+    // junit format, -o FILE.
+    let junit = d.path().join("results.xml");
+    let (code, _, err) = run(&[
+        "verify",
+        pb.to_str().unwrap(),
+        "--lab",
+        &name,
+        "--format",
+        "junit",
+        "-o",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let xml = std::fs::read_to_string(&junit).expect("-o writes the junit file");
+    assert!(
+        xml.contains("<testsuite") && xml.contains("<failure"),
+        "{xml}"
+    );
+    // exec: a command inside a node's namespace, its exit code passed through.
+    let (code, _, err) = run(&[
+        "lab",
+        "exec",
+        t,
+        "--name",
+        &name,
+        "south.staff",
+        "--",
+        "ip",
+        "-4",
+        "addr",
+        "show",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, _) = run(&[
+        "lab",
+        "exec",
+        t,
+        "--name",
+        &name,
+        "south.staff",
+        "--",
+        "false",
+    ]);
+    assert_eq!(code, 1, "exec passes the exit code through");
     // Results feed the report.
     let rfile = d.path().join("res.json");
     std::fs::write(&rfile, &out).unwrap();
