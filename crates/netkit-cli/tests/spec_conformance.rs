@@ -1971,3 +1971,135 @@ fn auto_checks_honour_allow_policies_of_isolated_segments() {
     assert!(failed.is_empty(), "{failed:#?}");
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn dual_stack_lab_routes_ipv6_and_isolates_in_ipv6_too() {
+    if !can_run_lab() {
+        return;
+    }
+    let d = tmp();
+    let topo = write(d.path(), "t3.yaml", T3);
+    let t = topo.to_str().unwrap();
+    let plan = plan_json(&topo);
+    let gw6 = |id: &str| -> String {
+        let seg = all_segments(&plan)
+            .into_iter()
+            .find(|(_, v)| v["id"] == id)
+            .unwrap()
+            .1;
+        let v6: Vec<String> = seg
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|v| v.as_str())
+            .filter(|v| v.contains("::") && !v.contains('/'))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(v6.len(), 1, "one IPv6 gateway address for {id}: {seg}");
+        v6[0].clone()
+    };
+    let b_lan = gw6("b.lan");
+    let name = format!("s6{}", std::process::id() % 100_000);
+    let _lab = lab_up(&topo, &name, &[]);
+    let ping = |from: &str, to: &str| -> i32 {
+        let mut code = 1;
+        for _ in 0..3 {
+            code = run(&[
+                "lab", "exec", t, "--name", &name, from, "--", "ping", "-6", "-c1", "-W1", to,
+            ])
+            .0;
+            if code == 0 {
+                break;
+            }
+        }
+        code
+    };
+    assert_eq!(
+        ping("a.lan", &b_lan),
+        0,
+        "a.lan reaches b.lan's gateway in IPv6"
+    );
+    assert_eq!(
+        ping("b.lan", &gw6("a.lan")),
+        0,
+        "b.lan reaches a.lan's gateway in IPv6"
+    );
+    assert_ne!(
+        ping("a.wifi", &b_lan),
+        0,
+        "isolated a.wifi must not reach b.lan in IPv6"
+    );
+    let (code, out, err) = run(&[
+        "verify",
+        t,
+        "--auto",
+        "--lab",
+        &name,
+        "--format",
+        "json",
+        "--skip",
+        "bandwidth,snmp",
+    ]);
+    let failed = failed_results(&out, &err);
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn snmp_secret_from_the_environment_works_in_the_lab_and_is_never_printed() {
+    if !can_run_lab() {
+        return;
+    }
+    let d = tmp();
+    let secret = format!("scSecret{}", std::process::id());
+    let text = format!(
+        "{}snmp: {{ version: 2c, community: \"${{SC_TEST_COMMUNITY}}\" }}\n",
+        T3.replace("name: sc-six", "name: sc-snmp")
+    );
+    let topo = write(d.path(), "snmp.yaml", &text);
+    let t = topo.to_str().unwrap();
+    let name = format!("sn{}", std::process::id() % 100_000);
+    let with_env = |args: &[&str]| -> (i32, String) {
+        let o = netkit()
+            .args(args)
+            .env("SC_TEST_COMMUNITY", &secret)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            !all.contains(&secret),
+            "{args:?} prints the SNMP community: {all}"
+        );
+        (o.status.code().unwrap_or(-1), all)
+    };
+    let _lab = Lab {
+        name: name.clone(),
+        topo: topo.clone(),
+    };
+    let (code, all) = with_env(&["lab", "up", t, "--name", &name]);
+    assert_eq!(code, 0, "{all}");
+    let (code, all) = with_env(&["snmp", "a.gw", "--topology", t, "--lab", &name, "--check"]);
+    assert_eq!(code, 0, "{all}");
+    let (code, all) = with_env(&[
+        "verify", t, "--auto", "--lab", &name, "--only", "snmp", "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{all}");
+    assert!(
+        all.contains("\"snmp\""),
+        "auto derives snmp checks when the topology has snmp: {all}"
+    );
+    let rep = d.path().join("rep");
+    let (code, all) = with_env(&["report", t, "-o", rep.to_str().unwrap()]);
+    assert_eq!(code, 0, "{all}");
+    for e in std::fs::read_dir(&rep).unwrap() {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&secret),
+            "the report holds the secret"
+        );
+    }
+}
