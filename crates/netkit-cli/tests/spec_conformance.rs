@@ -2103,3 +2103,82 @@ fn snmp_secret_from_the_environment_works_in_the_lab_and_is_never_printed() {
         );
     }
 }
+
+/// Results with only SPEC's required fields, written by hand.
+const RESULTS: &str = r#"{
+  "format": "netkit-results/1",
+  "playbook": "Recette <i>sc</i>", "target": "lab",
+  "started": "2026-12-01T14:02:11Z", "finished": "2026-12-01T14:02:19Z",
+  "results": [
+    { "check": "reach", "from": "lille.users", "to": "nice.users", "target": "172.16.16.1",
+      "verdict": "fail", "expected": { "reply": true }, "measured": { "sent": 3, "received": 0 },
+      "reason": "no reply from 172.16.16.1 after 3 tries: nice.r1 has no route <oops>",
+      "start": "2026-12-01T14:02:12Z", "end": "2026-12-01T14:02:15Z" },
+    { "check": "reach", "from": "paris.users", "to": "nice.users", "target": "172.16.16.1",
+      "verdict": "pass", "expected": { "reply": true }, "measured": { "sent": 1, "received": 1 },
+      "start": "2026-12-01T14:02:12Z", "end": "2026-12-01T14:02:13Z" }
+  ]
+}
+"#;
+
+#[test]
+fn report_reads_spec_results_and_fills_acceptance_and_intervention_sheets() {
+    let d = tmp();
+    let t1 = write(d.path(), "t1.yaml", T1);
+    let res = write(d.path(), "res.json", RESULTS);
+    for (lang, met) in [
+        ("en", "2026-12-01T18:00:00Z"),
+        ("fr", "2026-12-01T10:00:00Z"),
+    ] {
+        let out = d.path().join(lang);
+        let (code, _, err) = run(&[
+            "report",
+            t1.to_str().unwrap(),
+            "--results",
+            res.to_str().unwrap(),
+            "--lang",
+            lang,
+            "--technician",
+            "Ana <b>B</b>",
+            "--deadline",
+            met,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{lang}: {err}");
+        let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(
+            html.contains("nice.r1 has no route &lt;oops&gt;"),
+            "{lang}: the fail reason, escaped"
+        );
+        assert!(
+            !html.contains("<oops>") && !html.contains("<i>sc"),
+            "{lang}: free text from results is text"
+        );
+        assert!(
+            html.contains("Ana &lt;b&gt;B"),
+            "{lang}: technician on the sheets, escaped"
+        );
+        assert!(
+            html.contains("14:02") || html.contains("14 h 02"),
+            "{lang}: start/end times"
+        );
+        assert!(
+            html.to_lowercase().contains("signature"),
+            "{lang}: signature boxes"
+        );
+        let low = html.to_lowercase();
+        if lang == "en" {
+            for w in ["deadline", "technician", "requester", "duration"] {
+                assert!(low.contains(w), "en sheet has `{w}`");
+            }
+        } else {
+            for w in ["échéance", "technicien", "demandeur", "durée"] {
+                assert!(
+                    low.contains(w) || low.contains(&w.replace('é', "&eacute;")),
+                    "fr sheet has `{w}`"
+                );
+            }
+        }
+    }
+}
