@@ -1716,6 +1716,36 @@ fn lab_up_verify_auto_and_playbooks_on_a_new_topology() {
         "false",
     ]);
     assert_eq!(code, 1, "exec passes the exit code through");
+    // Bandwidth: the 20 Mbps link carries at least 15 Mbps and less than 30 Mbps.
+    let bw = write(
+        d.path(),
+        "bw.yaml",
+        &format!(
+            "name: bw\ntopology: {t}\ntarget: lab\nchecks:\n  - bandwidth: {{ from: south.r1, to: north.r1, min: 30Mbps, duration: 2s }}\n  - bandwidth: {{ from: south.staff, to: north.staff, min: 15Mbps, duration: 2s }}\n"
+        ),
+    );
+    let (code, bout, err) = run(&[
+        "verify",
+        bw.to_str().unwrap(),
+        "--lab",
+        &name,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{bout}{err}");
+    let bres: Value = serde_json::from_str(&bout).unwrap();
+    let verdicts: Vec<&str> = bres["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(verdicts, ["fail", "pass"], "{bout}");
+    assert!(
+        bres["results"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
     // Results feed the report.
     let rfile = d.path().join("res.json");
     std::fs::write(&rfile, &out).unwrap();
