@@ -1258,6 +1258,22 @@ fn unreadable_or_invalid_input_and_bad_arguments_exit_2() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+    // --keep with a missing file, or a file that is not a plan; -o into a missing folder.
+    let nope = d.path().join("nope.json");
+    let notplan = write(d.path(), "notplan.json", RESULTS);
+    for args in [
+        vec!["plan", t, "--keep", nope.to_str().unwrap()],
+        vec!["plan", t, "--keep", notplan.to_str().unwrap()],
+        vec!["plan", t, "-o", "/nonexistent-sc-dir/x.json"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            !out.contains("netkit-plan/1"),
+            "{args:?}: no plan printed on error"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "one clear sentence: {err}");
+    }
     // non-UTF-8 junk
     let junk = d.path().join("junk.yaml");
     std::fs::write(&junk, [0xff, 0xfe, 0x00, 0x80, b':', b'\n']).unwrap();
