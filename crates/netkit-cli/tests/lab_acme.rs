@@ -489,10 +489,104 @@ fn static_lab_of_acme() {
     check_shaping(&lab, &plan);
     check_dns(&lab, &plan);
     check_snmp(&lab, &plan, &community);
+    assert!(
+        !stderr.contains("table cache"),
+        "snmpd cache tuning failed: {stderr}"
+    );
     check_services(&lab, &plan);
     check_exec_and_status(&lab);
     check_unhealthy_when_a_daemon_dies(&lab);
+    check_snmp_sees_route_removal(&lab, &plan, &community);
     check_down(&lab, guard);
+}
+
+/// The destinations of a router's inetCidrRouteTable as snmpd reports them now
+/// (`snmpwalk` of inetCidrRouteIfIndex inside the router's namespace, numeric OIDs:
+/// the index starts with address type 1, length 4, the address, the prefix length).
+fn snmp_ipv4_routes(ns: &str, community: &str) -> BTreeSet<String> {
+    const COLUMN: &str = ".1.3.6.1.2.1.4.24.7.1.7";
+    let out = StdCommand::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "snmpwalk",
+            "-v2c",
+            "-c",
+            community,
+            "-On",
+            "-t",
+            "1",
+            "-r",
+            "2",
+            "127.0.0.1",
+            COLUMN,
+        ])
+        .env("MIBS", "")
+        .output()
+        .expect("snmpwalk runs");
+    assert!(out.status.success(), "snmpwalk in {ns} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let index = l.split_whitespace().next()?.strip_prefix(COLUMN)?;
+            let parts: Vec<&str> = index.trim_start_matches('.').split('.').collect();
+            (parts.len() > 6 && parts[0] == "1" && parts[1] == "4").then(|| {
+                format!(
+                    "{}.{}.{}.{}/{}",
+                    parts[2], parts[3], parts[4], parts[5], parts[6]
+                )
+            })
+        })
+        .collect()
+}
+
+/// `lab up` shortens snmpd's route cache (net-snmp's default is 60 s): a route
+/// deleted in a router's namespace disappears from its inetCidrRouteTable within 5 s.
+fn check_snmp_sees_route_removal(lab: &str, plan: &Plan, community: &str) {
+    // A static route through a gateway on a router other than hq.r1.
+    let (dev, dest) = plan
+        .routers()
+        .filter(|d| d.id != "hq.r1")
+        .find_map(|d| {
+            plan.routes[&d.id]
+                .iter()
+                .find(|r| r.kind == RouteKind::Static && r.destination.addr().is_ipv4())
+                .map(|r| (d.id.clone(), r.destination.to_string()))
+        })
+        .expect("acme has a router with a static IPv4 route besides hq.r1");
+    let ns = format!("{lab}.{dev}");
+    let before = snmp_ipv4_routes(&ns, community);
+    assert!(
+        before.contains(&dest),
+        "snmpd of {dev} does not report {dest} before the change: {before:?}"
+    );
+    let status = StdCommand::new("ip")
+        .args(["-n", &ns, "route", "del", &dest])
+        .status()
+        .unwrap();
+    assert!(status.success(), "ip -n {ns} route del {dest}");
+    let t0 = std::time::Instant::now();
+    let mut seen = true;
+    for _ in 0..50 {
+        if !snmp_ipv4_routes(&ns, community).contains(&dest) {
+            seen = false;
+            break;
+        }
+        if t0.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !seen,
+        "snmpd of {dev} still reports the deleted route {dest} after {:?}",
+        t0.elapsed()
+    );
+    eprintln!(
+        "snmpd of {dev} stopped reporting {dest} {} ms after its deletion",
+        t0.elapsed().as_millis()
+    );
 }
 
 /// Kill the lab's listener on fs1 (a process of this test's own lab, by pid): status

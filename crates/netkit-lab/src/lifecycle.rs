@@ -379,6 +379,13 @@ fn build(
         }
         st.convergence_ms = convergence.map(|c| c.as_millis() as u64);
     }
+    // 7. snmpd: shorten net-snmp's table caches so that changes show within ~1 s.
+    let mut warnings = d.warnings.clone();
+    if plan.snmp.is_some() {
+        opts.say("shortening snmpd's table caches");
+        warnings.extend(tune_snmp_caches(lab, d, &files));
+    }
+    st.warnings = warnings.clone();
     st.complete = true;
     st.save()?;
     // The netlink connections end with the runtime.
@@ -393,8 +400,99 @@ fn build(
         elapsed: started.elapsed(),
         convergence,
         services_without_listener: without_listener,
-        warnings: d.warnings.clone(),
+        warnings,
     })
+}
+
+/// Set the cache timeouts of `services::CACHED_TABLES` in every device's snmpd to
+/// `services::LAB_CACHE_TIMEOUT_S`, through the localhost-only cache community, from
+/// inside the device's namespace. Returns one warning per device where that failed
+/// (its snmpd still answers, with net-snmp's default cache timeouts, up to 60 s).
+fn tune_snmp_caches(lab: &str, d: &Design, files: &[File]) -> Vec<String> {
+    let community = match state::lab_secret(lab, "snmp-cache-community") {
+        Ok(Some(c)) => c,
+        _ => {
+            return vec![
+                "snmpd's table caches keep their default timeouts (up to 60 s): the cache community could not be read back".into(),
+            ];
+        }
+    };
+    let devices: Vec<(usize, &str)> = d
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.kind == NodeKind::Device)
+        .map(|(i, n)| (i, n.id.as_str()))
+        .collect();
+    let warnings: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let _ = parallel(&devices, |(i, id)| {
+        if let Err(why) = tune_one_snmpd(&files[*i], &community)
+            && let Ok(mut w) = warnings.lock()
+        {
+            w.push(format!(
+                "snmpd of {id} keeps net-snmp's default table cache timeouts (changes show up to 60 s late): {why}"
+            ));
+        }
+        Ok(())
+    });
+    let mut w = warnings.into_inner().unwrap_or_default();
+    w.sort();
+    w
+}
+
+fn tune_one_snmpd(ns_file: &File, community: &str) -> std::result::Result<(), String> {
+    let run = |argv: &[String]| -> std::result::Result<(), String> {
+        let out = ns::command_in(ns_file, argv, false)
+            .map_err(|e| e.to_string())?
+            .env("MIBS", "")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .map_err(|e| format!("cannot run {} (apt install snmp): {e}", argv[0]))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let msg = String::from_utf8_lossy(&out.stderr)
+                .trim()
+                .replace('\n', " / ")
+                .replace(community, "***");
+            Err(format!("{} failed: {msg}", argv[0]))
+        }
+    };
+    // Wait (at most 10 s) until snmpd answers on 127.0.0.1.
+    let first = services::CACHED_TABLES[0];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match run(&services::cache_get_argv(community, first)) {
+            Ok(()) => break,
+            Err(e) if Instant::now() >= deadline || attempts >= 10 => {
+                return Err(format!("snmpd did not answer within 10 s ({e})"));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+    // One SET per table: a table this net-snmp build does not cache is refused alone.
+    let mut failed = Vec::new();
+    for table in services::CACHED_TABLES {
+        if let Err(e) = run(&services::cache_set_argv(
+            community,
+            table,
+            services::LAB_CACHE_TIMEOUT_S,
+        )) {
+            failed.push(format!("{table}: {e}"));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "setting nsCacheTimeout failed for {}",
+            failed.join("; ")
+        ))
+    }
 }
 
 /// Whether a router's kernel IPv4 table matches its planned routes: every planned
@@ -587,6 +685,7 @@ fn start_daemons(
             auth,
             priv_protocol,
             privacy,
+            cache_community: secret("snmp-cache-community", None, None)?,
         };
         for (i, node) in d
             .nodes
@@ -986,6 +1085,9 @@ pub struct Status {
     pub nodes: Vec<NodeStatus>,
     pub links: Vec<LinkStatus>,
     pub processes: Vec<ProcessStatus>,
+    /// What `up` warned about (e.g. snmpd cache tuning that failed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Look at lab `lab`: namespaces present, veth ends up, processes running.
@@ -1074,6 +1176,7 @@ pub fn status(lab: &str) -> Result<Status> {
         nodes,
         links,
         processes,
+        warnings: st.warnings.clone(),
     })
 }
 

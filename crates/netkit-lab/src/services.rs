@@ -181,6 +181,7 @@ pub fn snmpd_conf(device: &str, location: &str, addresses: &[IpAddr], c: &SnmpSe
         auth,
         priv_protocol,
         privacy,
+        cache_community,
     } = c;
     let mut agents = vec!["udp:127.0.0.1:161".to_string()];
     for a in addresses {
@@ -199,6 +200,12 @@ pub fn snmpd_conf(device: &str, location: &str, addresses: &[IpAddr], c: &SnmpSe
         "createUser {user} {auth_protocol} \"{auth}\" {priv_protocol} \"{privacy}\""
     );
     let _ = writeln!(out, "rouser {user} priv");
+    // Write access from the namespace itself, only to NET-SNMP-AGENT-MIB's cache
+    // settings: `up` shortens the table caches through it (see `cache_set_argv`).
+    let _ = writeln!(
+        out,
+        "rwcommunity {cache_community} 127.0.0.1 {NS_CACHE_SUBTREE}"
+    );
     let _ = writeln!(out, "sysName {device}");
     let _ = writeln!(out, "sysLocation {location}");
     let _ = writeln!(out, "sysContact netkit lab");
@@ -218,6 +225,60 @@ pub struct SnmpSecrets {
     /// net-snmp's name: `AES`, `AES-256`, `DES`.
     pub priv_protocol: &'static str,
     pub privacy: String,
+    /// Write community of `NS_CACHE_SUBTREE`, from 127.0.0.1 only.
+    pub cache_community: String,
+}
+
+/// NET-SNMP-AGENT-MIB::nsCache, the subtree the cache community may write.
+pub const NS_CACHE_SUBTREE: &str = ".1.3.6.1.4.1.8072.1.5";
+/// nsCacheTimeout, indexed by the OID of the cached table.
+pub const NS_CACHE_TIMEOUT: &str = ".1.3.6.1.4.1.8072.1.5.3.1.2";
+/// Tables whose net-snmp cache the lab shortens (net-snmp 5.9 defaults in
+/// parentheses): ifTable (3 s), the ip group with ipAddrTable (5 s),
+/// ipCidrRouteTable (60 s), inetCidrRouteTable (60 s), ipAddressTable (30 s).
+pub const CACHED_TABLES: &[&str] = &[
+    "1.3.6.1.2.1.2.2",
+    "1.3.6.1.2.1.4",
+    "1.3.6.1.2.1.4.24.4",
+    "1.3.6.1.2.1.4.24.7",
+    "1.3.6.1.2.1.4.34",
+];
+/// Cache timeout the lab sets on those tables, seconds.
+pub const LAB_CACHE_TIMEOUT_S: u32 = 1;
+
+/// `snmpget` of `table`'s cache timeout (answers once snmpd is up).
+pub fn cache_get_argv(community: &str, table: &str) -> Vec<String> {
+    let mut a = snmp_base_argv("snmpget", community);
+    a.push(format!("{NS_CACHE_TIMEOUT}.{table}"));
+    a
+}
+
+/// `snmpset` of `table`'s cache timeout to `seconds`, over 127.0.0.1, numeric OIDs,
+/// at most about 2 s (1 s timeout, 1 retry).
+pub fn cache_set_argv(community: &str, table: &str, seconds: u32) -> Vec<String> {
+    let mut a = snmp_base_argv("snmpset", community);
+    a.push(format!("{NS_CACHE_TIMEOUT}.{table}"));
+    a.push("i".into());
+    a.push(seconds.to_string());
+    a
+}
+
+fn snmp_base_argv(program: &str, community: &str) -> Vec<String> {
+    [
+        program,
+        "-v2c",
+        "-c",
+        community,
+        "-t",
+        "1",
+        "-r",
+        "1",
+        "-On",
+        "127.0.0.1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// net-snmp's name of an authentication protocol from the topology (default SHA).
@@ -358,6 +419,28 @@ mod tests {
         assert!(!secret_is_plain("a b"));
         assert!(!secret_is_plain("a\"b"));
         assert!(!secret_is_plain(""));
+    }
+
+    #[test]
+    fn snmpd_conf_has_cache_write_community_on_localhost_only() {
+        let c = SnmpSecrets {
+            community: "ro".into(),
+            user: "u".into(),
+            auth_protocol: "SHA",
+            auth: "authpass1".into(),
+            priv_protocol: "AES",
+            privacy: "privpass1".into(),
+            cache_community: "cachesecret".into(),
+        };
+        let conf = snmpd_conf("hq.r1", "Paris", &[], &c);
+        assert!(conf.contains("rwcommunity cachesecret 127.0.0.1 .1.3.6.1.4.1.8072.1.5\n"));
+        assert_eq!(conf.matches("rwcommunity").count(), 1);
+        let set = cache_set_argv("cachesecret", "1.3.6.1.2.1.4.24.7", 1);
+        assert_eq!(set[0], "snmpset");
+        assert_eq!(
+            &set[set.len() - 3..],
+            [".1.3.6.1.4.1.8072.1.5.3.1.2.1.3.6.1.2.1.4.24.7", "i", "1"]
+        );
     }
 
     #[test]

@@ -150,6 +150,9 @@ pub struct LabState {
     /// OSPF convergence time measured by `up`, milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub convergence_ms: Option<u64>,
+    /// Warnings of `up` (what the lab could not reproduce, snmpd tuning that failed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl LabState {
@@ -169,6 +172,7 @@ impl LabState {
             processes: Vec::new(),
             files: Vec::new(),
             convergence_ms: None,
+            warnings: Vec::new(),
         }
     }
 
