@@ -8,7 +8,7 @@
 //! whole /16 through a `local` route on `lo`, so every target is a live address.
 //! Measured for each size: wall time, targets per second, targets that answered
 //! (must be all of them: zero loss), and peak memory (VmHWM of this process for
-//! netkit, ru_maxrss of the child for fping). netkit runs the real verify engine
+//! netkit, reset before each run; fping's own VmHWM, polled until it exits). netkit runs the real verify engine
 //! (a `reach` check with every target, rate limit off) and, separately, the bare
 //! ICMP probe; fping runs with `-i 0` (no pause between packets).
 
@@ -248,14 +248,12 @@ async fn netkit_sweep(net: &Net, n: usize) -> Row {
     }
 }
 
-// The child is reaped with wait4 (for its rusage), which clippy cannot see.
-#[allow(clippy::zombie_processes)]
 fn fping(net: &Net, n: usize) -> Row {
     let list: String = targets(n).iter().map(|a| format!("{a}\n")).collect();
     let file = std::env::temp_dir().join(format!("nkb{}-{n}.txt", std::process::id()));
     std::fs::write(&file, list).expect("write target list");
     let t0 = Instant::now();
-    let child = Command::new("ip")
+    let mut child = Command::new("ip")
         .args([
             "netns", "exec", &net.src, "fping", "-i", "0", "-r", "2", "-t", "1000", "-a", "-q",
             "-f",
@@ -265,16 +263,37 @@ fn fping(net: &Net, n: usize) -> Row {
         .stderr(Stdio::null())
         .spawn()
         .expect("run fping (apt install fping)");
-    let pid = child.id() as libc::pid_t;
-    let mut stdout = child.stdout.expect("fping stdout");
-    let mut out = String::new();
-    use std::io::Read;
-    let _ = stdout.read_to_string(&mut out);
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our child, not yet waited for.
-    unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    // `ip netns exec` execs fping in the same process. Its peak memory is the
+    // VmHWM of its own address space, polled until it exits (ru_maxrss would
+    // include this benchmark's memory at fork time).
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut stdout = child.stdout.take().expect("fping stdout");
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        use std::io::Read;
+        let _ = stdout.read_to_string(&mut out);
+        out
+    });
+    let mut peak_kib = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if let Ok(s) = std::fs::read_to_string(&status_path)
+            && let Some(v) = s
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        {
+            peak_kib = peak_kib.max(v);
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = reader.join().unwrap_or_default();
     let secs = t0.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&file);
     Row {
@@ -282,7 +301,7 @@ fn fping(net: &Net, n: usize) -> Row {
         targets: n,
         alive: out.lines().filter(|l| !l.trim().is_empty()).count(),
         secs,
-        peak_kib: usage.ru_maxrss as u64,
+        peak_kib,
     }
 }
 
