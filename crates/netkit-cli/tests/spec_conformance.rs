@@ -1658,7 +1658,7 @@ fn lab_up_verify_auto_and_playbooks_on_a_new_topology() {
         d.path(),
         "ko.yaml",
         &format!(
-            "name: Recette ko\ntopology: {t}\ntarget: lab\nlab: {name}\nchecks:\n  - reach: {{ from: north.wifi, to: north.staff }}\n  - reach: {{ from: south.staff, to: south.lab }}\n  - tcp: {{ from: south.staff, to: north.srv.web, port: 8081 }}\n"
+            "name: Recette ko\ntopology: {t}\ntarget: lab\nlab: {name}\nchecks:\n  - reach: {{ from: north.wifi, to: north.staff }}\n  - reach: {{ from: south.staff, to: south.lab }}\n  - tcp: {{ from: south.staff, to: north.srv.web, port: 8081 }}\n  - tcp: {{ from: north.wifi, to: north.srv.web, port: 8080 }}\n"
         ),
     );
     let (code, out, err) = run(&[
@@ -1676,8 +1676,8 @@ fn lab_up_verify_auto_and_playbooks_on_a_new_topology() {
     let fails: Vec<&Value> = rs.iter().filter(|r| r["verdict"] == "fail").collect();
     assert_eq!(
         fails.len(),
-        2,
-        "the isolated reach and the closed port fail: {rs:#?}"
+        3,
+        "the isolated reach, the closed port and a non-DNS port from the isolated segment fail: {rs:#?}"
     );
     for f in fails {
         assert!(f["reason"].as_str().is_some_and(|x| x.len() > 10), "{f}");
@@ -2226,5 +2226,22 @@ fn report_reads_spec_results_and_fills_acceptance_and_intervention_sheets() {
                 );
             }
         }
+    }
+}
+
+#[test]
+#[ignore = "bug (intermittent): `lab up` returns before every veth has carrier, so `lab status` right after `up` sometimes says NOT healthy (link DOWN) and exits 1 (netkit-lab up: no wait for oper-up)"]
+fn lab_is_healthy_as_soon_as_up_returns() {
+    if !can_run_lab() {
+        return;
+    }
+    let d = tmp();
+    let topo = write(d.path(), "sclab.yaml", LAB);
+    let t = topo.to_str().unwrap();
+    for i in 0..4 {
+        let name = format!("sh{}{i}", std::process::id() % 10_000);
+        let _lab = lab_up(&topo, &name, &[]);
+        let (code, out, err) = run(&["lab", "status", t, "--name", &name]);
+        assert_eq!(code, 0, "status right after up (try {i}): {out}{err}");
     }
 }
