@@ -1658,7 +1658,7 @@ fn lab_up_verify_auto_and_playbooks_on_a_new_topology() {
         d.path(),
         "ko.yaml",
         &format!(
-            "name: Recette ko\ntopology: {t}\ntarget: lab\nlab: {name}\nchecks:\n  - reach: {{ from: north.wifi, to: north.staff }}\n  - reach: {{ from: south.staff, to: south.lab }}\n  - tcp: {{ from: south.staff, to: north.srv.web, port: 8081 }}\n  - tcp: {{ from: north.wifi, to: north.srv.web, port: 8080 }}\n"
+            "name: Recette ko\ntopology: {t}\ntarget: lab\nlab: {name}\nchecks:\n  - reach: {{ from: north.wifi, to: north.staff }}\n  - reach: {{ from: south.staff, to: south.lab }}\n  - tcp: {{ from: south.staff, to: north.srv.web, port: 8081 }}\n  - tcp: {{ from: north.wifi, to: north.srv.web, port: 8080 }}\n  - dns: {{ from: south.staff, name: web.north.sc.test, expect: 10.9.9.9 }}\n  - path: {{ from: south.staff, to: north.srv, via: [south.r1, north.core] }}\n  - dns: {{ from: south.staff, name: nothere.north.sc.test }}\n"
         ),
     );
     let (code, out, err) = run(&[
@@ -1676,7 +1676,7 @@ fn lab_up_verify_auto_and_playbooks_on_a_new_topology() {
     let fails: Vec<&Value> = rs.iter().filter(|r| r["verdict"] == "fail").collect();
     assert_eq!(
         fails.len(),
-        3,
+        6,
         "the isolated reach, the closed port and a non-DNS port from the isolated segment fail: {rs:#?}"
     );
     for f in fails {
