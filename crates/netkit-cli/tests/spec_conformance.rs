@@ -1128,7 +1128,6 @@ fn validate_reports_exhaustion_with_needed_and_left() {
 }
 
 #[test]
-#[ignore = "bug: needed size clamped to the pool length (netkit-plan addressing/alloc.rs `tight = len_for(total).max(pool.len)`): says 256 needed instead of 512"]
 fn exhaustion_message_counts_every_segment_of_the_site() {
     let d = tmp();
     // Two segments of 200 hosts need two /24 = 512 addresses, in a /24 pool.
@@ -1805,7 +1804,6 @@ fn lab_web_address(topo: &Path) -> String {
 }
 
 #[test]
-#[ignore = "bug: a 1-host segment gets a /31 (gateway = network address), SPEC sizing is hosts + gateway + network/broadcast -> /30 (netkit-plan addressing)"]
 fn one_host_segment_gets_room_for_network_and_broadcast() {
     let d = tmp();
     let p = write(

@@ -153,11 +153,12 @@ fn build(spec: &Spec) -> Topology {
 /// The smallest prefix length that holds `sized + 1` addresses (and a named host at
 /// `offset` below the last usable address), computed independently of the planner.
 fn smallest_len(sized: u64, offset: u32) -> u8 {
-    (0..=32u8)
+    // A segment is a LAN: it keeps its network and broadcast addresses (at most a /30).
+    (0..=30u8)
         .rev()
         .find(|&len| {
             let size = 1u64 << (32 - len);
-            let usable = if len >= 31 { size } else { size - 2 };
+            let usable = size - 2;
             usable > sized && (offset == 0 || size >= u64::from(offset) + 3)
         })
         .unwrap()

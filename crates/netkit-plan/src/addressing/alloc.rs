@@ -837,8 +837,8 @@ fn place_site(
             req.pool_name,
             fam.show(req.pool),
             s.name,
-            show_size(fam, fam.size(tight)),
-            tight,
+            show_size(fam, fam.size(fam.len_for(total))),
+            fam.len_for(total),
             if free_n == 0 {
                 String::from("none are")
             } else {

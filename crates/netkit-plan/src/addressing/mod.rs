@@ -44,17 +44,15 @@ pub const EDGE_ADDRESS: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 2);
 /// Interface name of the edge's uplink.
 pub const UPLINK_INTERFACE: &str = "uplink";
 
-/// Addresses in a segment sized for `sized_for` hosts plus the gateway.
+/// Addresses in a segment sized for `sized_for` hosts plus the gateway. A segment is a
+/// LAN: it always keeps its network and broadcast addresses, so it is at most a /30
+/// (/31 and /32 are for point-to-point links and loopbacks, RFC 3021).
 fn segment_len(sized_for: u64, max_offset: u32) -> u8 {
     let need = sized_for.saturating_add(1);
-    let mut len = 32u8;
+    let mut len = 30u8;
     loop {
         let size = 1u64 << (32 - len);
-        let usable = match len {
-            32 => 1,
-            31 => 2,
-            _ => size - 2,
-        };
+        let usable = size - 2;
         // A named host must stay below the last usable address (the lab's test host).
         let offsets_ok = max_offset == 0 || size >= u64::from(max_offset) + 3;
         if (usable >= need && offsets_ok) || len == 0 {
