@@ -66,11 +66,20 @@ pub async fn run(
             &ctx.limiter,
         )
         .await
-            && again.hops.len() == fig.hops.len()
         {
-            for (h, a) in fig.hops.iter_mut().zip(again.hops) {
-                if h.address.is_none() && a.address.is_some() {
-                    *h = a;
+            let silent = |f: &netkit_probe::trace::PathFigure| {
+                f.hops.iter().filter(|h| h.address.is_none()).count()
+            };
+            if again.reached && again.hops.len() <= fig.hops.len() && silent(&again) < silent(&fig)
+            {
+                // The destination's own answers were rate limited too: the
+                // shorter, complete answer is the path.
+                fig = again;
+            } else if again.hops.len() == fig.hops.len() {
+                for (h, a) in fig.hops.iter_mut().zip(again.hops) {
+                    if h.address.is_none() && a.address.is_some() {
+                        *h = a;
+                    }
                 }
             }
         }
