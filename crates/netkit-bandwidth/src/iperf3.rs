@@ -218,15 +218,24 @@ pub async fn run(
     };
     let cookie = make_cookie();
     // An iperf3 server that just finished a test re-creates its listening socket,
-    // resetting connections that arrived meanwhile: retry the first step a few
-    // times before calling it a failure.
+    // refusing or resetting connections that arrive meanwhile: retry the first step
+    // a few times before calling it a failure.
     let mut first: Option<i8> = None;
     let mut ctl = None;
-    for attempt in 0..4 {
+    for attempt in 0..8 {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        let mut c = connector.connect(addr, SERVER).await?;
+        let mut c = match connector.connect(addr, SERVER).await {
+            Ok(c) => c,
+            // Between two tests the listening socket is briefly closed: refused.
+            Err(Error::Connect { ref source, .. })
+                if attempt < 7 && source.kind() == std::io::ErrorKind::ConnectionRefused =>
+            {
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let _ = c.set_nodelay(true);
         let mut b = [0u8; 1];
         let step = async {
@@ -239,7 +248,7 @@ pub async fn run(
                 ctl = Some(c);
                 break;
             }
-            Ok(Err(e)) if attempt < 3 && e.kind() != std::io::ErrorKind::TimedOut => {}
+            Ok(Err(e)) if attempt < 7 && e.kind() != std::io::ErrorKind::TimedOut => {}
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                 return Err(Error::Protocol {
                     addr: a.clone(),
