@@ -198,6 +198,9 @@ fn up(
         }
         Err(e) => return Err(e.into()),
     };
+    // A veth only reports carrier a moment after both ends are up: wait (bounded) until
+    // the lab is healthy, so that `status` or `verify` right after `up` see it whole.
+    let healthy = wait_healthy(&r.lab, Duration::from_secs(5));
     println!(
         "lab {} up ({} routing): {} namespaces, {} veth pairs, {} processes in {:.1} s",
         r.lab,
@@ -209,6 +212,12 @@ fn up(
     );
     for w in &r.warnings {
         eprintln!("netkit: warning: {w}");
+    }
+    if !healthy {
+        eprintln!(
+            "netkit: warning: lab {} is not healthy 5 s after it was built: see `netkit lab status --name {}`",
+            r.lab, r.lab
+        );
     }
     if r.services_without_listener > 0 {
         eprintln!(
@@ -415,4 +424,18 @@ fn with_frr_pathspace(lab: &str, node: &str, command: Vec<String>) -> Vec<String
     out.push(pathspace);
     out.extend(command.into_iter().skip(1));
     out
+}
+
+/// Poll the lab's status until it is healthy or `limit` has passed.
+fn wait_healthy(lab: &str, limit: Duration) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        if netkit_lab::status(lab).is_ok_and(|s| s.healthy) {
+            return true;
+        }
+        if start.elapsed() >= limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

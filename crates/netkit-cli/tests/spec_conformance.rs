@@ -2228,7 +2228,6 @@ fn report_reads_spec_results_and_fills_acceptance_and_intervention_sheets() {
 }
 
 #[test]
-#[ignore = "bug (intermittent): `lab up` returns before every veth has carrier, so `lab status` right after `up` sometimes says NOT healthy (link DOWN) and exits 1 (netkit-lab up: no wait for oper-up)"]
 fn lab_is_healthy_as_soon_as_up_returns() {
     if !can_run_lab() {
         return;
