@@ -175,6 +175,46 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
     let plan = Arc::new(loaded.plan);
 
+    let target = match (args.target, pb.as_ref().map(|p| p.target)) {
+        (Some(TargetArg::Lab), _) => Target::Lab,
+        (Some(TargetArg::Live), _) => Target::Live,
+        (None, Some(t)) => t,
+        (None, None) => Target::Lab,
+    };
+    let lab_name = args
+        .lab
+        .clone()
+        .or_else(|| pb.as_ref().and_then(|p| p.lab.clone()))
+        .unwrap_or_else(|| plan.name.clone());
+
+    // A lab built with `lab up --routing X` runs another routing mode than the topology
+    // says: the expected tables (SNMP route checks, paths) are those of the lab's mode.
+    // The lab runs ospfd for IPv4 only; IPv6 routes stay the plan's static ones.
+    let plan = match (target, netkit_lab::LabState::load(&lab_name)) {
+        (Target::Lab, Ok(st)) if st.routing != plan.routing => {
+            let mut p = (*plan).clone();
+            p.routing = st.routing;
+            match p.recompute_routing() {
+                Ok(()) => {
+                    for (device, routes) in p.routes.iter_mut() {
+                        routes.retain(|r| r.destination.addr().is_ipv4());
+                        if let Some(before) = plan.routes.get(device) {
+                            routes.extend(
+                                before
+                                    .iter()
+                                    .filter(|r| r.destination.addr().is_ipv6())
+                                    .cloned(),
+                            );
+                        }
+                    }
+                    Arc::new(p)
+                }
+                Err(_) => plan,
+            }
+        }
+        _ => plan,
+    };
+
     // The checks: the playbook's, plus derived ones.
     let mut checks: Vec<Check> = pb
         .as_ref()
@@ -193,18 +233,6 @@ pub fn run(args: Args) -> Result<Outcome> {
             args.input.display()
         );
     }
-
-    let target = match (args.target, pb.as_ref().map(|p| p.target)) {
-        (Some(TargetArg::Lab), _) => Target::Lab,
-        (Some(TargetArg::Live), _) => Target::Live,
-        (None, Some(t)) => t,
-        (None, None) => Target::Lab,
-    };
-    let lab_name = args
-        .lab
-        .clone()
-        .or_else(|| pb.as_ref().and_then(|p| p.lab.clone()))
-        .unwrap_or_else(|| plan.name.clone());
 
     let mut ctx = match target {
         Target::Lab => {

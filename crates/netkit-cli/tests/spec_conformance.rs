@@ -1987,7 +1987,6 @@ fn ospf_lab_on_a_new_topology_passes_auto_checks() {
 }
 
 #[test]
-#[ignore = "bug: verify --auto derives `isolate` for an isolated segment toward a segment a policy `allow`s (netkit-verify auto.rs derive(): `!s.isolated && allowed(..)`), so the lab fails its own auto checks"]
 fn auto_checks_honour_allow_policies_of_isolated_segments() {
     if !can_run_lab() {
         return;

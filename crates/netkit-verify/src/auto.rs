@@ -33,7 +33,9 @@ pub fn derive(plan: &Plan) -> Vec<Check> {
                     .map(|n| (n.id.clone(), IpAddr::V4(n.address))),
             );
             for (id, addr) in ends {
-                if !s.isolated && resolve::allowed(plan, &s.id, addr, None, None) {
+                // The plan's filters already encode isolation and every policy (an
+                // `allow` may open a hole in an isolated segment): they decide.
+                if resolve::allowed(plan, &s.id, addr, None, None) {
                     reach.push(id);
                 } else {
                     isolate.push(id);
