@@ -113,8 +113,12 @@ pub struct BandwidthCheck {
     pub duration: Duration,
     /// Parallel streams (default 1).
     pub streams: u32,
-    /// Measure `to` -> `from` instead.
+    /// Measure `to` -> `from` instead (`direction: reverse`).
     pub reverse: bool,
+    /// Both directions at once (`direction: bidir`).
+    pub bidir: bool,
+    /// Use a stock iperf3 server at the far end (`tool: iperf3`) instead of a netkit agent.
+    pub iperf3: bool,
 }
 
 /// What an SNMP check expects of a device.
@@ -287,7 +291,8 @@ enum RawCheck {
     Tcp(RawTcp),
     Dns(RawDns),
     Path(RawPath),
-    Bandwidth(RawBandwidth),
+    // Boxed: by far the largest variant.
+    Bandwidth(Box<RawBandwidth>),
     Snmp(RawSnmp),
 }
 
@@ -333,6 +338,10 @@ struct RawBandwidth {
     streams: Option<u32>,
     #[serde(default)]
     reverse: bool,
+    /// `forward` (from sends, default), `reverse` (to sends) or `bidir` (both at once).
+    direction: Option<Spanned<String>>,
+    /// `netkit` (default) or `iperf3`.
+    tool: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -612,6 +621,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
                 })
             }
             RawCheck::Bandwidth(r) => {
+                let r = *r;
                 fields.push(("from", Loc::of(&r.from.referenced)));
                 fields.push(("to", Loc::of(&r.to.referenced)));
                 let min_bps = match parse_bandwidth(&r.min.value.0) {
@@ -649,13 +659,43 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
                         Some("use from 1 to 128 streams"),
                     ));
                 }
+                let (mut reverse, mut bidir) = (r.reverse, false);
+                if let Some(d) = &r.direction {
+                    match d.value.as_str() {
+                        "forward" | "send" | "upload" => {}
+                        "reverse" | "receive" | "download" => reverse = true,
+                        "bidir" | "both" => bidir = true,
+                        other => errors.push(err(
+                            Some(Loc::of(&d.referenced)),
+                            format!("`{other}` is not a direction"),
+                            Some("write `direction: forward` (from sends), `reverse` (to sends) or `bidir` (both at once)"),
+                        )),
+                    }
+                }
+                let iperf3 = match &r.tool {
+                    None => false,
+                    Some(t) => match t.value.as_str() {
+                        "netkit" => false,
+                        "iperf3" => true,
+                        other => {
+                            errors.push(err(
+                                Some(Loc::of(&t.referenced)),
+                                format!("`{other}` is not a bandwidth tool"),
+                                Some("write `tool: netkit` (a netkit agent, default) or `tool: iperf3` (a stock iperf3 server)"),
+                            ));
+                            false
+                        }
+                    },
+                };
                 Check::Bandwidth(BandwidthCheck {
                     from: r.from.value,
                     to: r.to.value,
                     min_bps,
                     duration,
                     streams,
-                    reverse: r.reverse,
+                    reverse,
+                    bidir,
+                    iperf3,
                 })
             }
             RawCheck::Snmp(r) => {

@@ -127,3 +127,34 @@ fn figures() {
     );
     assert_eq!(playbook::parse_duration("0s"), None);
 }
+
+#[test]
+fn bandwidth_direction_and_tool() {
+    let text = "topology: t.yaml\nchecks:\n  - bandwidth: { from: a.r1, to: b.r1, min: 10Mbps, direction: bidir, tool: iperf3 }\n  - bandwidth: { from: a.r1, to: b.r1, min: 10Mbps, direction: reverse }\n";
+    let pb = playbook::parse(Path::new("p.yaml"), text).unwrap();
+    let bw: Vec<_> = pb
+        .checks
+        .iter()
+        .filter_map(|c| match &c.check {
+            Check::Bandwidth(b) => Some(b.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bw.len(), 2);
+    assert!(bw[0].bidir && bw[0].iperf3 && !bw[0].reverse);
+    assert!(bw[1].reverse && !bw[1].bidir && !bw[1].iperf3);
+
+    let text = "topology: t.yaml\nchecks:\n  - bandwidth: { from: a.r1, to: b.r1, min: 10Mbps, direction: sideways, tool: ttcp }\n";
+    let errs = playbook::parse(Path::new("p.yaml"), text).unwrap_err();
+    let all: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+    assert!(
+        all.iter()
+            .any(|e| e.starts_with("p.yaml:3:") && e.contains("`sideways` is not a direction")),
+        "{all:#?}"
+    );
+    assert!(
+        all.iter()
+            .any(|e| e.contains("`ttcp` is not a bandwidth tool")),
+        "{all:#?}"
+    );
+}

@@ -72,7 +72,9 @@ fn test_spec(spec: &BandwidthCheck) -> TestSpec {
         duration_ms,
         // A warm-up leaves TCP's slow start out of the figure.
         omit_ms: if duration_ms >= 2000 { 1000 } else { 0 },
-        direction: if spec.reverse {
+        direction: if spec.bidir {
+            Direction::Bidir
+        } else if spec.reverse {
             Direction::Reverse
         } else {
             Direction::Forward
@@ -104,7 +106,11 @@ fn far_address(plan: &Plan, from: &str, to: &str) -> Option<IpAddr> {
 
 async fn run_one(ctx: &CheckContext, spec: &BandwidthCheck) -> CheckResult {
     let tspec = test_spec(spec);
-    let tool = Tool::Netkit;
+    let tool = if spec.iperf3 {
+        Tool::Iperf3
+    } else {
+        Tool::Netkit
+    };
     let draft = ctx
         .draft("bandwidth", Some(&spec.from), Some(&spec.to))
         .expected(json!({
@@ -290,6 +296,8 @@ pub fn auto(plan: &Plan) -> Vec<Check> {
                 duration: std::time::Duration::from_secs(5),
                 streams: 1,
                 reverse: false,
+                bidir: false,
+                iperf3: false,
             }))
         })
         .collect()
@@ -433,6 +441,8 @@ links:
             duration: Duration::from_secs(2),
             streams: 1,
             reverse: false,
+            bidir: false,
+            iperf3: false,
         };
         let r = run(&ctx, &check).await.remove(0);
         eprintln!("{}", serde_json::to_string(&r).unwrap());
@@ -454,6 +464,19 @@ links:
             "{reason}"
         );
         assert_eq!(r.measured["direction"], "reverse");
+
+        // `tool: iperf3` and `direction: bidir`: a stock iperf3 server at the far end,
+        // both directions at once.
+        check.min_bps = 5_000_000;
+        check.reverse = false;
+        check.bidir = true;
+        check.iperf3 = true;
+        let r = run(&ctx, &check).await.remove(0);
+        assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.reason);
+        assert_eq!(r.expected["tool"], "iperf3");
+        assert_eq!(r.measured["direction"], "bidir");
+        check.bidir = false;
+        check.iperf3 = false;
 
         // A node without a namespace is an error with a sentence, not a hang.
         check.to = "b.users".into();
