@@ -140,7 +140,7 @@ pub async fn run(ctx: &CheckContext, spec: &SnmpCheck) -> Vec<CheckResult> {
         .iter()
         .map(|e| {
             let draft = ctx
-                .draft("snmp", Some(&spec.device), None)
+                .draft("snmp", Some(&spec.device), Some(e.as_str()))
                 .target(&spec.device)
                 .expected(json!({ "expect": e.as_str() }));
             match &outcome {
