@@ -567,10 +567,22 @@ fn start_daemons(
                 without_listener += n.services.len();
                 continue;
             };
+            // On the DNS server, dnsmasq itself answers port 53: a listener there would
+            // take the port from it.
+            let is_dns_server = plan.dns.as_ref().is_some_and(|dns| dns.server == n.id);
+            let ports: Vec<String> = n
+                .services
+                .iter()
+                .filter(|s| !(is_dns_server && s.port == 53))
+                .map(|s| s.to_string())
+                .collect();
+            if ports.is_empty() {
+                continue;
+            }
             let mut argv = prefix.clone();
-            for s in &n.services {
+            for p in ports {
                 argv.push("--port".into());
-                argv.push(s.to_string());
+                argv.push(p);
             }
             let logs = dir.join("logs");
             mkdir(&logs)?;

@@ -39,7 +39,9 @@ pub async fn run(ctx: &CheckContext, from: &str, to: &Endpoint) -> CheckResult {
             ),
         );
     }
-    // Services of a named host must not open either.
+    // Services of a named host must not open either, except those the plan itself
+    // lets through (an isolated segment may still query the DNS server on port 53).
+    let plan_blocks = !resolve::allowed(&ctx.plan, from, to.address, None, None);
     let services: Vec<u16> = ctx
         .plan
         .named_host(&to.id)
@@ -47,6 +49,16 @@ pub async fn run(ctx: &CheckContext, from: &str, to: &Endpoint) -> CheckResult {
             h.services
                 .iter()
                 .filter(|s| s.proto == Proto::Tcp)
+                .filter(|s| {
+                    !plan_blocks
+                        || !resolve::allowed(
+                            &ctx.plan,
+                            from,
+                            to.address,
+                            Some(Proto::Tcp),
+                            Some(s.port),
+                        )
+                })
                 .map(|s| s.port)
                 .collect()
         })
