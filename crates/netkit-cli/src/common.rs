@@ -84,20 +84,28 @@ pub fn check_topology(
     previous: Option<&Plan>,
 ) -> Result<std::result::Result<Checked, Vec<Diagnostic>>> {
     let bytes = read_file(path)?;
-    let parsed = netkit_model::parse(&bytes);
+    Ok(check_bytes(&bytes, previous))
+}
+
+/// Parse and plan a topology already read (a pipe such as `/dev/stdin` reads only once).
+fn check_bytes(
+    bytes: &[u8],
+    previous: Option<&Plan>,
+) -> std::result::Result<Checked, Vec<Diagnostic>> {
+    let parsed = netkit_model::parse(bytes);
     let Some(topology) = parsed.topology else {
-        return Ok(Err(parsed.diagnostics));
+        return Err(parsed.diagnostics);
     };
     match netkit_plan::plan(&topology, previous) {
-        Ok(plan) => Ok(Ok(Checked {
+        Ok(plan) => Ok(Checked {
             topology,
             plan,
             warnings: parsed.diagnostics,
-        })),
+        }),
         Err(mut diags) => {
             let mut all = parsed.diagnostics;
             all.append(&mut diags);
-            Ok(Err(all))
+            Err(all)
         }
     }
 }
@@ -127,7 +135,7 @@ pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded
             plan,
         });
     }
-    match check_topology(path, previous)? {
+    match check_bytes(&bytes, previous) {
         Ok(checked) => {
             print_diagnostics(path, &checked.warnings);
             Ok(Loaded {
