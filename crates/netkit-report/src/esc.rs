@@ -97,11 +97,17 @@ pub fn csv(s: &str) -> String {
 
 /// One CSV record, CRLF-terminated.
 pub fn csv_row<S: AsRef<str>>(fields: &[S]) -> String {
+    csv_row_sep(fields, ',')
+}
+
+/// One CSV record with `sep` between fields (`;` for a French spreadsheet, where
+/// the comma is the decimal separator).
+pub fn csv_row_sep<S: AsRef<str>>(fields: &[S], sep: char) -> String {
     let mut line = fields
         .iter()
         .map(|f| csv(f.as_ref()))
         .collect::<Vec<_>>()
-        .join(",");
+        .join(&sep.to_string());
     line.push_str("\r\n");
     line
 }

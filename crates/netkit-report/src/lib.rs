@@ -9,15 +9,22 @@
 //! Free text from the topology is escaped for every syntax (see `esc`).
 
 mod acceptance;
+mod appendix;
+mod closing;
 mod esc;
+mod figures;
 mod graph;
 mod html;
 pub mod i18n;
 pub mod layout;
+mod print;
+mod reasons;
+mod service;
 mod sheets;
 mod svg;
 mod tables;
 mod view;
+mod words;
 
 use chrono::NaiveDate;
 use netkit_plan::Plan;
@@ -41,6 +48,31 @@ pub struct Options {
     pub deadline: Option<String>,
     /// Name of the acceptance playbook, when no results say it.
     pub playbook: Option<String>,
+    /// The time zone the documents print times in (default UTC).
+    pub time_zone: TimeZone,
+    /// The intervention's own start and end, RFC 3339 (`--started`, `--finished`):
+    /// they replace the window of the tests on the sheets.
+    pub started: Option<String>,
+    pub finished: Option<String>,
+}
+
+/// A named time zone at a fixed offset (the offset in force during the intervention;
+/// the caller resolves daylight saving time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeZone {
+    /// `Europe/Paris`, or `UTC`.
+    pub name: String,
+    /// Seconds east of UTC.
+    pub offset_seconds: i32,
+}
+
+impl Default for TimeZone {
+    fn default() -> TimeZone {
+        TimeZone {
+            name: "UTC".into(),
+            offset_seconds: 0,
+        }
+    }
 }
 
 impl Options {
@@ -52,6 +84,9 @@ impl Options {
             requester: None,
             deadline: None,
             playbook: None,
+            time_zone: TimeZone::default(),
+            started: None,
+            finished: None,
         }
     }
 }
@@ -75,7 +110,7 @@ pub enum Error {
     )]
     ResultsFormat(String),
     #[error(
-        "the deadline `{0}` is not an RFC 3339 date and time: write it like 2026-12-01T18:00:00Z"
+        "the time `{0}` (deadline, start or end) is not an RFC 3339 date and time: write it like 2026-12-01T18:00:00Z"
     )]
     Deadline(String),
 }
@@ -121,10 +156,13 @@ pub fn render(
             });
         }
     }
-    if let Some(d) = &options.deadline
-        && i18n::parse_time(d).is_none()
+    for d in [&options.deadline, &options.started, &options.finished]
+        .into_iter()
+        .flatten()
     {
-        return Err(Error::Deadline(d.clone()));
+        if i18n::parse_time(d).is_none() {
+            return Err(Error::Deadline(d.clone()));
+        }
     }
     let ctx = view::Ctx::new(plan, results, options);
     let l = options.lang;
