@@ -92,6 +92,14 @@ pub fn verdict_sentence(ctx: &Ctx) -> String {
 /// `from → to` of a result (or its target).
 pub fn what(r: &CheckResult) -> (String, String) {
     let from = r.from.clone().unwrap_or_default();
+    // An SNMP check is about its device; its `to` is the expectation (shown in
+    // words in the expected column) and its target the agent's socket.
+    if r.check == "snmp" {
+        return (
+            r.from.clone().or(r.to.clone()).unwrap_or_default(),
+            String::new(),
+        );
+    }
     let to = match (&r.to, &r.target) {
         (Some(t), Some(p)) if t != p => format!("{t} ({p})"),
         (Some(t), _) => t.clone(),

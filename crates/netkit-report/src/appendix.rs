@@ -221,12 +221,21 @@ pub fn figures(ctx: &Ctx, out: &mut String) {
         .enumerate()
         .map(|(i, r)| {
             let (from, to) = crate::acceptance::what(r);
+            let mut figures = ctx.figures(&r.measured);
+            // A message the report cannot put in French stays here, as written.
+            if let Some(why) = r
+                .reason
+                .as_deref()
+                .filter(|w| l == crate::Lang::Fr && !crate::reasons::known(w))
+            {
+                figures.push_str(&format!(" · message d'origine de l'outil : « {why} »"));
+            }
             vec![
                 Cell::Num((i + 1).to_string()),
                 Cell::T(ctx.check_name(&r.check)),
                 Cell::T(format!("{from} → {to}")),
                 Cell::T(ctx.figures(&r.expected)),
-                Cell::T(ctx.figures(&r.measured)),
+                Cell::T(figures),
             ]
         })
         .collect();

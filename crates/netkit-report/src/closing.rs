@@ -43,8 +43,8 @@ pub fn status(ctx: &Ctx, s: &Sheet) -> (String, &'static str) {
 /// What to do about one test that did not pass.
 pub fn action(ctx: &Ctx, r: &CheckResult) -> String {
     let l = ctx.l;
-    let (from, to) = crate::acceptance::what(r);
-    let from = if from.is_empty() { to.clone() } else { from };
+    let to = r.to.clone().unwrap_or_default();
+    let from = r.from.clone().unwrap_or_else(|| to.clone());
     if r.verdict == Verdict::Error {
         return tr(
             l,
@@ -137,10 +137,11 @@ fn actions(ctx: &Ctx, s: &Sheet) -> Vec<(String, String)> {
         .filter(|r| r.verdict != Verdict::Pass)
         .map(|r| {
             let (from, to) = crate::acceptance::what(r);
-            let what = if from.is_empty() {
-                format!("{} {to}", ctx.check_name(&r.check))
-            } else {
-                format!("{} {from} → {to}", ctx.check_name(&r.check))
+            let name = ctx.check_name(&r.check);
+            let what = match (from.is_empty(), to.is_empty()) {
+                (false, false) => format!("{name} {from} → {to}"),
+                (true, _) => format!("{name} {to}"),
+                (false, true) => format!("{name} {from}"),
             };
             (what, action(ctx, r))
         })

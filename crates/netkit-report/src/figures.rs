@@ -53,6 +53,9 @@ pub fn label(l: Lang, key: &str) -> Option<String> {
         "max_jitter_ms" => ("gigue maximale", "maximum jitter"),
         "max_loss_pct" => ("perte maximale", "maximum loss"),
         "target" => ("cible", "target"),
+        "detail" => ("détail", "detail"),
+        "ttl" => ("TTL", "TTL"),
+        "kind" => ("nature", "kind"),
         _ => return None,
     };
     Some(
@@ -86,7 +89,9 @@ pub fn value(l: Lang, key: Option<&str>, v: &str) -> String {
         _ => {
             return match key {
                 Some("control") => crate::reasons::sentence(l, v),
-                Some("error") => crate::reasons::system(v),
+                Some("error" | "detail") => crate::reasons::system(v),
+                // `127.0.0.1:161 in lab.hq.r1`: the agent's socket and namespace.
+                Some("agent") => v.replace(" in ", " dans "),
                 _ => v.to_string(),
             };
         }

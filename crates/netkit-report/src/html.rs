@@ -73,7 +73,7 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
   html { font-size: 9.5pt; }
   body { max-width: none; padding: 0; }
   .chapter { break-before: page; page-break-before: always; }
-  section.wide, section#addressing { page: wide; }
+  section.wide, section#addressing, section#acceptance { page: wide; }
   section.wide figure svg { width: 100%; height: 165mm; border: none; }
   section.tall figure svg { width: 100%; height: 235mm; border: none; }
   .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }

@@ -21,6 +21,9 @@ enum Cap {
     Path,
     /// Words of the operating system or of ICMP (`network unreachable`).
     System,
+    /// The same, but the pattern does not fit when the words are unknown (the
+    /// capture would otherwise swallow a whole English sentence).
+    SystemStrict,
     /// One token without spaces (a device id in front of a colon).
     Id,
 }
@@ -159,7 +162,7 @@ const PATTERNS: &[(&str, &str)] = &[
         "{w:d} answered {x:s} for {n:d}",
         "{w} a répondu {x} pour {n}",
     ),
-    ("{w:d} answered {x:s}", "{w} a répondu : {x}"),
+    ("{w:d} answered {x:S}", "{w} a répondu : {x}"),
     (
         "{w:d} has no address for {n:d}, expected {e:d}",
         "{w} n'a pas d'adresse pour {n} (attendu : {e})",
@@ -386,6 +389,12 @@ pub fn sentence(l: Lang, text: &str) -> String {
     out.join(" ; ")
 }
 
+/// Does every part of `text` have a French form? When not, the appendix shows the
+/// message as the tool wrote it (quoted as such), so that nothing is lost.
+pub fn known(text: &str) -> bool {
+    text.split("; ").all(|p| part_fr(p.trim(), 0).is_some())
+}
+
 /// One part in French, or `None` when no pattern fits.
 fn part_fr(part: &str, depth: usize) -> Option<String> {
     if depth > 4 {
@@ -402,6 +411,7 @@ fn part_fr(part: &str, depth: usize) -> Option<String> {
                     Cap::Figure => figure_fr(value),
                     Cap::Path => path_fr(value),
                     Cap::System => system(value),
+                    Cap::SystemStrict => system_known(value)?,
                 };
                 s = s.replace(&format!("{{{name}}}"), &v);
             }
@@ -433,6 +443,7 @@ fn parse_shape(shape: &str) -> Vec<Piece<'_>> {
             "f" => Cap::Figure,
             "p" => Cap::Path,
             "s" => Cap::System,
+            "S" => Cap::SystemStrict,
             "i" => Cap::Id,
             _ => Cap::Data,
         };
@@ -501,6 +512,14 @@ fn path_fr(v: &str) -> String {
         .replace("its neighbour ", "son voisin ")
         .replace("the internet ", "internet ")
         .replace("the DNS server ", "le serveur DNS ")
+}
+
+fn system_known(v: &str) -> Option<String> {
+    let low = v.to_lowercase();
+    SYSTEM
+        .iter()
+        .find(|(en, _)| low == *en)
+        .map(|(_, fr)| (*fr).to_string())
 }
 
 pub fn system(v: &str) -> String {

@@ -175,5 +175,5 @@ fn sheets_report_times_deadline_and_tests() {
     assert!(md.contains("The results supplied hold no test about this site."));
     // What was done on hq.r1: its interfaces and the filter rules count.
     assert!(md.contains("| vlan99 | 10.1.1.1/24 |"), "{md}");
-    assert!(md.contains("4 filtering rule(s) configured on hq.r1"));
+    assert!(md.contains("4 filtering rules configured on hq.r1"));
 }
