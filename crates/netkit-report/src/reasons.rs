@@ -372,7 +372,7 @@ const SYSTEM: &[(&str, &str)] = &[
 ];
 
 /// What a French document says in place of a part no pattern knows.
-const UNKNOWN_FR: &str = "constat détaillé (en anglais) dans le fichier de résultats";
+const UNKNOWN_FR: &str = "constat détaillé : voir le message d'origine en annexe B du dossier";
 
 /// A reason in the report's language.
 pub fn sentence(l: Lang, text: &str) -> String {
