@@ -40,20 +40,31 @@ fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Run `cmd` to completion within `limit`; kill it (by its own PID) when late.
-fn run_bounded(mut cmd: Command, what: &str, limit: Duration) -> Result<std::process::Output> {
+/// Run `cmd` to completion within `limit`, its output into files of `work` (a pipe
+/// could fill up and stall it); kill it (by its own PID) when late. Returns whether
+/// it succeeded and the last line of its errors.
+fn run_bounded(
+    mut cmd: Command,
+    what: &str,
+    limit: Duration,
+    work: &Path,
+) -> Result<(bool, String)> {
+    let out_path = work.join(format!("{what}.out"));
+    let err_path = work.join(format!("{what}.err"));
+    let out = std::fs::File::create(&out_path).context("cannot create a log file")?;
+    let err = std::fs::File::create(&err_path).context("cannot create a log file")?;
     cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err));
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot start {what}"))?;
     let start = Instant::now();
     loop {
-        if child.try_wait()?.is_some() {
-            return child
-                .wait_with_output()
-                .with_context(|| format!("cannot read what {what} printed"));
+        if let Some(status) = child.try_wait()? {
+            let errors = std::fs::read_to_string(&err_path).unwrap_or_default();
+            let last = errors.lines().last().unwrap_or("no message").to_string();
+            return Ok((status.success(), last));
         }
         if start.elapsed() > limit {
             let _ = child.kill();
@@ -83,16 +94,10 @@ fn print(chromium: &Path, html: &Path, pdf: &Path, profile: &Path) -> Result<()>
     cmd.arg(format!("--user-data-dir={}", profile.display()));
     cmd.arg(format!("--print-to-pdf={}", pdf.display()));
     cmd.arg(url_of(html));
-    let out = run_bounded(cmd, "chromium", PRINT_TIMEOUT)?;
-    if !out.status.success() || !pdf.is_file() {
-        bail!(
-            "chromium could not print {}: {}",
-            html.display(),
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("no message")
-        );
+    let work = pdf.parent().unwrap_or(Path::new("."));
+    let (ok, last) = run_bounded(cmd, "chromium", PRINT_TIMEOUT, work)?;
+    if !ok || !pdf.is_file() {
+        bail!("chromium could not print {}: {last}", html.display());
     }
     Ok(())
 }
@@ -113,13 +118,15 @@ fn url_of(p: &Path) -> String {
 /// Text of every page (`pdftotext` separates pages with form feeds).
 fn pages_text(pdf: &Path) -> Option<Vec<String>> {
     let tool = which("pdftotext")?;
+    let work = pdf.parent()?;
+    let txt = work.join("pages.txt");
     let mut cmd = Command::new(tool);
-    cmd.arg("-enc").arg("UTF-8").arg(pdf).arg("-");
-    let out = run_bounded(cmd, "pdftotext", Duration::from_secs(120)).ok()?;
-    if !out.status.success() {
+    cmd.arg("-enc").arg("UTF-8").arg(pdf).arg(&txt);
+    let (ok, _) = run_bounded(cmd, "pdftotext", Duration::from_secs(120), work).ok()?;
+    if !ok {
         return None;
     }
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let text = String::from_utf8_lossy(&std::fs::read(&txt).ok()?).to_string();
     Some(text.split('\u{c}').map(str::to_string).collect())
 }
 

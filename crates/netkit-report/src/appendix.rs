@@ -142,8 +142,8 @@ pub fn routing_summary(ctx: &Ctx, out: &mut String) {
         "<p>{}</p>",
         e(&tr(
             l,
-            "Pour chaque routeur : les réseaux directement connectés, les résumés de site et la route par défaut. Les tables complètes (routes plus précises, boucles locales, IPv6) sont en annexe A et dans le fichier routes.csv.".into(),
-            "For each router: the networks directly connected, the site summaries and the default route. The full tables (more specific routes, loopbacks, IPv6) are in appendix A and in routes.csv.".into(),
+            "Pour chaque routeur : les réseaux directement connectés, les résumés de site et la route par défaut. Les routes plus précises sont en annexe A ; les tables complètes (avec les interfaces de bouclage et IPv6) sont dans le fichier routes.csv.".into(),
+            "For each router: the networks directly connected, the site summaries and the default route. The more specific routes are in appendix A; the full tables (with loopbacks and IPv6) are in routes.csv.".into(),
         ))
     );
     for dev in plan.routers() {
@@ -170,7 +170,13 @@ pub fn routing_summary(ctx: &Ctx, out: &mut String) {
     }
 }
 
-/// Appendix A: every route of every router.
+/// In appendix A: the IPv4 routes the summary does not show, except the /32 host
+/// routes of loopbacks (those and the IPv6 routes are in `routes.csv`).
+fn in_appendix(ctx: &Ctx, r: &Route) -> bool {
+    r.destination.addr().is_ipv4() && !in_summary(ctx, r) && r.destination.prefix_len() < 32
+}
+
+/// Appendix A: the more specific routes of every router.
 pub fn routing_full(ctx: &Ctx, out: &mut String) {
     let l = ctx.l;
     let plan = ctx.plan;
@@ -179,8 +185,17 @@ pub fn routing_full(ctx: &Ctx, out: &mut String) {
         "<h3 id=\"appendix-routes\">{}</h3>",
         e(&tr(
             l,
-            "Annexe A — Tables de routage complètes".into(),
-            "Appendix A — Full routing tables".into(),
+            "Annexe A — Tables de routage : routes plus précises".into(),
+            "Appendix A — Routing tables: more specific routes".into(),
+        ))
+    );
+    let _ = writeln!(
+        out,
+        "<p>{}</p>",
+        e(&tr(
+            l,
+            "Routes IPv4 de chaque routeur vers les segments et liaisons des autres sites, en plus de celles du chapitre 3. Les routes vers les interfaces de bouclage (/32) et les routes IPv6 figurent dans le fichier routes.csv, qui contient les tables complètes.".into(),
+            "IPv4 routes of each router toward the segments and links of the other sites, besides those of chapter 3. Routes toward loopbacks (/32) and IPv6 routes are in routes.csv, which holds the full tables.".into(),
         ))
     );
     for dev in plan.routers() {
@@ -194,8 +209,12 @@ pub fn routing_full(ctx: &Ctx, out: &mut String) {
             e(&dev.id),
             e(&l.f(K::RoutesOf, &[("device", &dev.id)]))
         );
-        let all: Vec<&Route> = routes.iter().collect();
-        table(out, &head(ctx), &rows(ctx, &all));
+        let more: Vec<&Route> = routes.iter().filter(|r| in_appendix(ctx, r)).collect();
+        if more.is_empty() {
+            let _ = writeln!(out, "<p class=\"note\">{}</p>", e(l.t(K::NoRoutes)));
+            continue;
+        }
+        table(out, &head(ctx), &rows(ctx, &more));
     }
 }
 

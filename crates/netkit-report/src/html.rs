@@ -33,6 +33,7 @@ td.mono, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; 
 td { overflow-wrap: normal; word-break: normal; } td.mono, td.num { white-space: nowrap; }
 nav.toc .pg { float: right; font-variant-numeric: tabular-nums; }
 .sheet-end { break-inside: avoid; page-break-inside: avoid; }
+p:has(+ table), p:has(+ ul), h4:has(+ table) { break-after: avoid; page-break-after: avoid; }
 th { hyphens: auto; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
