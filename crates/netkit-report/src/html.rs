@@ -657,6 +657,7 @@ pub fn render(
                 ],
                 &rows,
             );
+            crate::service::html(ctx, &mut out);
             let bad: Vec<_> = res
                 .results
                 .iter()

@@ -444,6 +444,7 @@ catalog! {
     CheckPath => "chemin", "path";
     CheckBandwidth => "débit", "bandwidth";
     CheckSnmp => "supervision SNMP", "SNMP monitoring";
+    CheckLatency => "latence", "latency";
     CheckService => "service", "service";
     // Figures (measured/expected keys).
     FigSent => "envoyés", "sent";

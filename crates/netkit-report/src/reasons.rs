@@ -337,6 +337,28 @@ const PATTERNS: &[(&str, &str)] = &[
     ("gateway of {s:d}", "passerelle de {s}"),
     ("link {n:d}", "liaison {n}"),
     ("planned", "prévue"),
+    // latency
+    (
+        "no reply from {a:d} to {n:d} echo requests from {f:d}",
+        "aucune réponse de {a} à {n} requêtes d'écho depuis {f}",
+    ),
+    (
+        "not enough time left before the run's deadline for a latency test",
+        "plus assez de temps avant l'échéance du passage pour un test de latence",
+    ),
+    (
+        "average RTT {x:f} ms above the maximum of {y:f} ms",
+        "RTT moyen de {x}\u{A0}ms, au-delà du maximum de {y}\u{A0}ms",
+    ),
+    (
+        "jitter {x:f} ms above the maximum of {y:f} ms",
+        "gigue de {x}\u{A0}ms, au-delà du maximum de {y}\u{A0}ms",
+    ),
+    (
+        "loss {x:f}% above the maximum of {y:f}%",
+        "perte de {x}\u{A0}%, au-delà du maximum de {y}\u{A0}%",
+    ),
+    ("{f:d} -> {w:d}: {r:r}", "{f} → {w} : {r}"),
     (
         "{d:i}: {m:r} (and 1 other difference)",
         "{d} : {m} (et 1 autre écart)",

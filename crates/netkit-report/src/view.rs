@@ -222,6 +222,7 @@ impl<'a> Ctx<'a> {
             "path" => K::CheckPath,
             "bandwidth" => K::CheckBandwidth,
             "snmp" => K::CheckSnmp,
+            "latency" => K::CheckLatency,
             "service" => K::CheckService,
             other => return other.to_string(),
         };

@@ -232,7 +232,12 @@ fn no_english_in_french_documents() {
     let acme = plan_of("acme.yaml");
     let ferronor = plan_of("ferronor.yaml");
     let mut problems = Vec::new();
-    for fixture in ["acme.lab-pass.json", "acme.lab-fail.json"] {
+    for fixture in [
+        "acme.lab-pass.json",
+        "acme.lab-fail.json",
+        "acme.lab-service-pass.json",
+        "acme.lab-service-fail.json",
+    ] {
         let r = results(fixture);
         problems.extend(check_french(&acme, Some(&r), fixture));
     }

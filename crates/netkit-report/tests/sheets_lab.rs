@@ -121,3 +121,54 @@ fn sheets_of_a_passed_lab_run() {
         assert!(!s.contains("Actions correctives") && !s.contains("Corrective actions"));
     }
 }
+
+/// The service levels of a real lab run of `playbooks/acme-niveaux-de-service.yaml`:
+/// as built (`acme.lab-service-pass.json`), then with a quarter of lyon.r1's ICMP
+/// dropped by nftables and its WAN link shaped to 30 Mbit/s (`-fail`).
+#[test]
+fn service_levels_from_a_lab_run() {
+    let render_html = |fixture: &str, lang: Lang| {
+        let files =
+            render(&acme(), Some(&results(fixture)), &common::options(lang)).expect("render");
+        let f = files
+            .into_iter()
+            .find(|f| f.name == "index.html")
+            .expect("html");
+        String::from_utf8(f.bytes).expect("utf-8")
+    };
+    let fr = render_html("acme.lab-service-fail.json", Lang::Fr);
+    assert!(fr.contains("<h3>Niveaux de service</h3>"));
+    let section = &fr[fr.find("<h3>Niveaux de service</h3>").expect("section")..];
+    let section = &section[..section.find("</table>").expect("table")];
+    // hq – lyon: 100 Mbit/s declared, 90 required, 28.7 measured; 30 % loss at worst.
+    let row = section
+        .split("<tr>")
+        .find(|r| r.contains("hq – lyon"))
+        .expect("hq – lyon row");
+    assert!(
+        row.contains("100\u{A0}Mbit/s") && row.contains("90\u{A0}Mbit/s"),
+        "{row}"
+    );
+    assert!(row.contains("28,7\u{A0}Mbit/s"), "{row}");
+    assert!(
+        row.contains("30\u{202F}%") && row.contains("non respecté"),
+        "{row}"
+    );
+    // hq – marseille: measured within its limits.
+    let row = section
+        .split("<tr>")
+        .find(|r| r.contains("hq – marseille"))
+        .expect("hq – marseille row");
+    assert!(
+        row.contains("respecté") && !row.contains("non respecté"),
+        "{row}"
+    );
+    // The reason in French.
+    assert!(
+        fr.contains("perte de 15\u{A0}%, au-delà du maximum de 1\u{A0}%"),
+        "no French loss reason"
+    );
+    let en = render_html("acme.lab-service-pass.json", Lang::En);
+    assert!(en.contains("<h3>Service levels</h3>") && en.contains(">met<"));
+    assert!(!en.contains("not met"));
+}

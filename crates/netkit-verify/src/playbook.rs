@@ -159,6 +159,8 @@ pub struct SnmpCheck {
     pub expect: Vec<SnmpExpectation>,
 }
 
+pub use crate::checks::latency::LatencyCheck;
+
 /// One check of a playbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Check {
@@ -169,6 +171,7 @@ pub enum Check {
     Path(PathCheck),
     Bandwidth(BandwidthCheck),
     Snmp(SnmpCheck),
+    Latency(LatencyCheck),
 }
 
 impl Check {
@@ -182,6 +185,7 @@ impl Check {
             Check::Path(_) => "path",
             Check::Bandwidth(_) => "bandwidth",
             Check::Snmp(_) => "snmp",
+            Check::Latency(_) => "latency",
         }
     }
 
@@ -192,13 +196,14 @@ impl Check {
             Check::Isolate(c) => c.to.len(),
             Check::Tcp(c) => c.to.len(),
             Check::Snmp(c) => c.expect.len().max(1),
+            Check::Latency(c) => c.to.len(),
             _ => 1,
         }
     }
 }
 
 /// Every check kind a playbook may hold.
-pub const CHECK_KINDS: [&str; 7] = [
+pub const CHECK_KINDS: [&str; 8] = [
     "reach",
     "isolate",
     "tcp",
@@ -206,6 +211,7 @@ pub const CHECK_KINDS: [&str; 7] = [
     "path",
     "bandwidth",
     "snmp",
+    "latency",
 ];
 
 /// A check with where it was written.
@@ -294,6 +300,18 @@ enum RawCheck {
     // Boxed: by far the largest variant.
     Bandwidth(Box<RawBandwidth>),
     Snmp(RawSnmp),
+    Latency(RawLatency),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLatency {
+    from: Spanned<String>,
+    to: Spanned<OneOrMany>,
+    max_rtt: Option<Spanned<Scalar>>,
+    max_jitter: Option<Spanned<Scalar>>,
+    max_loss: Option<Spanned<Scalar>>,
+    count: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -698,6 +716,54 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
                     iperf3,
                 })
             }
+            RawCheck::Latency(r) => {
+                fields.push(("from", Loc::of(&r.from.referenced)));
+                fields.push(("to", Loc::of(&r.to.referenced)));
+                let mut limit =
+                    |v: &Option<Spanned<Scalar>>, parse: fn(&str) -> Option<f64>, how: &str| {
+                        let v = v.as_ref()?;
+                        let got = parse(&v.value.0);
+                        if got.is_none() {
+                            errors.push(err(
+                                Some(Loc::of(&v.referenced)),
+                                format!("`{}` is not valid here", v.value.0),
+                                Some(how),
+                            ));
+                        }
+                        got
+                    };
+                let max_rtt_ms = limit(
+                    &r.max_rtt,
+                    crate::checks::latency::parse_ms,
+                    "write a delay like `max_rtt: 50ms`",
+                );
+                let max_jitter_ms = limit(
+                    &r.max_jitter,
+                    crate::checks::latency::parse_ms,
+                    "write a delay like `max_jitter: 10ms`",
+                );
+                let max_loss_pct = limit(
+                    &r.max_loss,
+                    crate::checks::latency::parse_percent,
+                    "write a share like `max_loss: 1%`",
+                );
+                let count = r.count.unwrap_or(20);
+                if let Some(problem) = crate::checks::latency::problem(
+                    count,
+                    r.to.value.0.is_empty(),
+                    [max_rtt_ms, max_jitter_ms, max_loss_pct],
+                ) {
+                    errors.push(err(Some(at), problem.0, Some(problem.1)));
+                }
+                Check::Latency(LatencyCheck {
+                    from: r.from.value,
+                    to: r.to.value.0,
+                    max_rtt_ms,
+                    max_jitter_ms,
+                    max_loss_pct,
+                    count,
+                })
+            }
             RawCheck::Snmp(r) => {
                 fields.push(("device", Loc::of(&r.device.referenced)));
                 let mut expect = Vec::new();
@@ -868,6 +934,14 @@ pub fn validate(pb: &Playbook, plan: &netkit_plan::Plan) -> Vec<PlaybookError> {
             Check::Snmp(r) => {
                 if plan.device(&r.device).is_none() {
                     bad("device", &r.device, "a device");
+                }
+            }
+            Check::Latency(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a segment, named host, device or site");
+                }
+                for t in r.to.iter().filter(|t| !target_ok(t)) {
+                    bad("to", t, "a segment, named host, device, site or address");
                 }
             }
         }
