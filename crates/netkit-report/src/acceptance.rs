@@ -79,7 +79,11 @@ pub fn verdict_sentence(ctx: &Ctx) -> String {
         )
     } else {
         ctx.f(
-            K::AcceptanceFailed,
+            if c.error == 0 {
+                K::AcceptanceFailedOnly
+            } else {
+                K::AcceptanceFailed
+            },
             &[
                 ("failed", &c.fail.to_string()),
                 ("errors", &c.error.to_string()),

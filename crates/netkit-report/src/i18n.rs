@@ -285,6 +285,7 @@ catalog! {
     AcceptanceNotRun => "recette non exécutée", "acceptance test not run";
     AcceptancePassed => "conforme : {passed} {passed:contrôle réussi|contrôles réussis} sur {total}", "passed: {passed} of {total} {total:check|checks}";
     AcceptanceFailed => "non conforme : {failed} {failed:échec|échecs} et {errors} {errors:contrôle non exécuté|contrôles non exécutés} sur {total} {total:contrôle|contrôles}", "not passed: {failed} {failed:failure|failures} and {errors} {errors:check|checks} not run out of {total} {total:check|checks}";
+    AcceptanceFailedOnly => "non conforme : {failed} {failed:échec|échecs} sur {total} {total:contrôle|contrôles}", "not passed: {failed} {failed:failure|failures} out of {total} {total:check|checks}";
     Pools => "Réserves d'adresses", "Address pools";
     PoolIpv4 => "IPv4", "IPv4";
     PoolIpv6 => "IPv6", "IPv6";
