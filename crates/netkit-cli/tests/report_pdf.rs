@@ -139,6 +139,18 @@ fn check_dossier(pages: usize, texts: &[String], sheets: usize) {
         .map(|(i, _)| i)
         .collect();
     assert_eq!(starts.len(), sheets, "one page starts each sheet");
+    // Every page of a sheet repeats its number in the top margin.
+    for (n, &first) in starts.iter().enumerate() {
+        let number = texts[first]
+            .lines()
+            .find_map(|l| l.strip_prefix("Fiche d'intervention "))
+            .unwrap_or_else(|| panic!("page {}: no sheet number in the margin", first + 1))
+            .to_string();
+        let end = starts.get(n + 1).copied().unwrap_or(first + 1);
+        for (i, t) in texts.iter().enumerate().take(end).skip(first) {
+            assert!(t.contains(&number), "page {}: {number} not repeated", i + 1);
+        }
+    }
     for (i, t) in texts.iter().enumerate() {
         if t.contains("Le technicien") {
             assert!(

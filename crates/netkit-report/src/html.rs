@@ -178,7 +178,7 @@ pub fn render(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<meta name=\"generator\" content=\"netkit\"/>\n<title>{}</title>\n<style>{CSS}</style>\n{}</head>\n<body>\n",
         l.code(),
         e(&title),
-        crate::print::css(ctx)
+        crate::print::css(ctx, sheets)
     );
 
     // Cover.
@@ -193,7 +193,6 @@ pub fn render(
         "<div class=\"subtitle\">{}</div>",
         e(l.t(K::DocSubtitle))
     );
-    let dash = "—".to_string();
     let mut cover = vec![(l.t(K::Topology).to_string(), plan.name.clone())];
     if let Some(d) = &plan.description {
         cover.push((l.t(K::Description).to_string(), d.clone()));
@@ -261,7 +260,6 @@ pub fn render(
         "<p class=\"foot\">{}</p>",
         e(&l.f(K::GeneratedBy, &[("date", &l.date(ctx.opt.date))]))
     );
-    let _ = dash;
     out.push_str("</section>\n");
 
     // Contents.
@@ -772,14 +770,7 @@ pub fn render(
 
 fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
     let l = ctx.l;
-    let _ = writeln!(out, "<article class=\"sheet\" id=\"{}\">", e(&s.anchor));
-    let _ = writeln!(
-        out,
-        "<header><span class=\"t\">{}</span><span class=\"n\">{} {}</span></header>",
-        e(l.t(K::Sheet)),
-        e(l.t(K::SheetNumber)),
-        e(&s.number)
-    );
+    out.push_str(&crate::print::sheet_open(ctx, s));
     let blank = |v: &str| {
         if v.is_empty() {
             "\u{A0}".to_string()
