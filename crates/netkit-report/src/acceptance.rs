@@ -213,6 +213,7 @@ pub fn markdown(ctx: &Ctx) -> String {
         l.colon(),
         md(&l.percent(c.rate()))
     );
+    crate::service::markdown(ctx, &mut out);
     let _ = writeln!(out, "## {}\n", md(l.t(K::Details)));
     let rows: Vec<Vec<String>> = res
         .results

@@ -243,3 +243,73 @@ pub fn html(ctx: &crate::view::Ctx, out: &mut String) {
         ))
     );
 }
+
+/// The service-level table of `acceptance.md`.
+pub fn markdown(ctx: &crate::view::Ctx, out: &mut String) {
+    use std::fmt::Write;
+    let l = ctx.l;
+    let rows = rows(ctx);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## {}\n",
+        tr(l, "Niveaux de service".into(), "Service levels".into())
+    );
+    let dash = || "—".to_string();
+    let f_ms = |x: Option<f64>| x.map(|v| ms(l, v)).unwrap_or_else(dash);
+    let f_pct = |x: Option<f64>| x.map(|v| l.percent(v)).unwrap_or_else(dash);
+    let f_bw = |x: Option<f64>| x.map(|v| l.bandwidth_f(v)).unwrap_or_else(dash);
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                format!("{} – {}", r.sites.0, r.sites.1),
+                r.declared_bps.map(|b| l.bandwidth(b)).unwrap_or_else(dash),
+                f_bw(r.min_bps),
+                f_bw(r.bps),
+                f_ms(r.max_rtt),
+                f_ms(r.rtt),
+                f_ms(r.max_jitter),
+                f_ms(r.jitter),
+                f_pct(r.max_loss),
+                f_pct(r.loss),
+                match (r.checks, r.met) {
+                    (0, _) => tr(l, "non mesuré".into(), "not measured".into()),
+                    (_, true) => tr(l, "respecté".into(), "met".into()),
+                    (_, false) => tr(l, "non respecté".into(), "not met".into()),
+                },
+            ]
+        })
+        .collect();
+    let h: [&str; 11] = match l {
+        Lang::Fr => [
+            "Sites",
+            "Liaison (débit déclaré)",
+            "Débit exigé",
+            "Débit mesuré",
+            "RTT maximal",
+            "RTT mesuré",
+            "Gigue maximale",
+            "Gigue mesurée",
+            "Perte maximale",
+            "Perte mesurée",
+            "Niveau de service",
+        ],
+        Lang::En => [
+            "Sites",
+            "Link (declared)",
+            "Bandwidth required",
+            "Bandwidth measured",
+            "Maximum RTT",
+            "RTT measured",
+            "Maximum jitter",
+            "Jitter measured",
+            "Maximum loss",
+            "Loss measured",
+            "Service level",
+        ],
+    };
+    crate::tables::md_table(out, &h, &cells);
+}
