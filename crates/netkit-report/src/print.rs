@@ -50,18 +50,6 @@ pub fn css(ctx: &Ctx, sheets: &[crate::sheets::Sheet]) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::css_string;
-
-    #[test]
-    fn css_strings_cannot_close_the_style() {
-        let s = css_string("a\"b\\c</style><script>");
-        assert!(!s[1..s.len() - 1].contains(['"', '<', '>']), "{s}");
-        assert_eq!(css_string("Page "), "\"Page \"");
-    }
-}
-
 /// The opening of an intervention sheet: its own named page (see [`css`]) and its
 /// header with the number.
 pub fn sheet_open(ctx: &Ctx, s: &crate::sheets::Sheet) -> String {
@@ -74,4 +62,16 @@ pub fn sheet_open(ctx: &Ctx, s: &crate::sheets::Sheet) -> String {
         e(&s.number),
         a = e(&s.anchor)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::css_string;
+
+    #[test]
+    fn css_strings_cannot_close_the_style() {
+        let s = css_string("a\"b\\c</style><script>");
+        assert!(!s[1..s.len() - 1].contains(['"', '<', '>']), "{s}");
+        assert_eq!(css_string("Page "), "\"Page \"");
+    }
 }
