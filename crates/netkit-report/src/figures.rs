@@ -30,6 +30,7 @@ pub fn label(l: Lang, key: &str) -> Option<String> {
         "reached" => ("destination atteinte", "destination reached"),
         "silent_hops" => ("sauts muets", "silent hops"),
         "control" => ("témoin", "control"),
+        "target_control" => ("témoin côté cible", "target control"),
         "tcp_ports_tried" => ("ports TCP essayés", "TCP ports tried"),
         "tcp_ports_open" => ("ports TCP ouverts", "TCP ports open"),
         "agent" => ("agent SNMP", "SNMP agent"),
@@ -88,7 +89,7 @@ pub fn value(l: Lang, key: Option<&str>, v: &str) -> String {
         "routes-match-plan" => "routes conformes au plan",
         _ => {
             return match key {
-                Some("control") => crate::reasons::sentence(l, v),
+                Some("control" | "target_control") => crate::reasons::sentence(l, v),
                 Some("error" | "detail") => crate::reasons::system(v),
                 // `127.0.0.1:161 in lab.hq.r1`: the agent's socket and namespace.
                 Some("agent") => v.replace(" in ", " dans "),

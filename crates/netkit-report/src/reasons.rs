@@ -108,6 +108,14 @@ const PATTERNS: &[(&str, &str)] = &[
         "{a} a accepté une connexion TCP sur le port {p} depuis {f} alors que {r}",
     ),
     (
+        "{a:d} did not answer, but it does not answer its own gateway {g:d} either, so silence proves nothing",
+        "{a} n'a pas répondu, mais ne répond pas non plus à sa propre passerelle {g}, le silence ne prouve donc rien",
+    ),
+    (
+        "{a:d} answers ping from its gateway {g:d}",
+        "{a} répond au ping de sa passerelle {g}",
+    ),
+    (
         "{a:d} did not answer, but {r:r}",
         "{a} n'a pas répondu, mais {r}",
     ),
@@ -597,6 +605,10 @@ mod tests {
             (
                 "hq.r1: route to 10.2.0.0/16 is missing (plan: via 10.255.0.1): add it (`ip route add 10.2.0.0/16 via 10.255.0.1`) (and 2 other differences)",
                 "hq.r1 : la route vers 10.2.0.0/16 manque (plan : via 10.255.0.1) : l'ajouter (`ip route add 10.2.0.0/16 via 10.255.0.1`) (et 2 autres écarts)",
+            ),
+            (
+                "10.3.1.10 (hq.guests) did not answer, but it does not answer its own gateway 10.3.1.1 (hq.r1) either, so silence proves nothing",
+                "10.3.1.10 (hq.guests) n'a pas répondu, mais ne répond pas non plus à sa propre passerelle 10.3.1.1 (hq.r1), le silence ne prouve donc rien",
             ),
             ("something new the report does not know", UNKNOWN_FR),
         ];

@@ -245,6 +245,14 @@ fn isolate(ctx: &Ctx, m: &Value) -> String {
             format!("control{}{c}", l.colon()),
         ));
     }
+    if let Some(c) = text(m, "target_control") {
+        let c = crate::reasons::sentence(l, c);
+        parts.push(tr(
+            l,
+            format!("témoin côté cible{}{c}", l.colon()),
+            format!("target control{}{c}", l.colon()),
+        ));
+    }
     parts.join(if l == Lang::Fr { " ; " } else { "; " })
 }
 
