@@ -406,6 +406,9 @@ impl Session<'_> {
                     Some(Err(FrameError::Closed)) | None => {
                         return Some("dropped the connection before this check finished".into());
                     }
+                    Some(Err(FrameError::Io(e))) => {
+                        return Some(format!("dropped the connection before this check finished ({e})"));
+                    }
                     Some(Err(e)) => return Some(format!("sent garbage: {e}")),
                 },
                 guard = self.bw_lock.clone().lock_owned(), if want_turn => {
