@@ -160,7 +160,7 @@ pub async fn run(
         netkit_verify::engine::run_units_grouped(ctx, &local_units, opts.concurrency, on_result)
             .await
     };
-    let remote_fut = futures::stream::iter(remote.into_iter())
+    let remote_fut = futures::stream::iter(remote)
         .map(|(addr, items)| {
             let sources = sources_of.remove(&addr).unwrap_or_default();
             let plan_json = plan_json.clone();

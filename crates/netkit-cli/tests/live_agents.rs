@@ -340,8 +340,8 @@ fn live_verify_runs_each_check_at_its_source() {
         reason.contains("10.1.20.10:5301") && reason.contains("token"),
         "{reason}"
     );
-    for to in ["hq.guests"] {
-        let killed = find("isolate", "hq.servers", to);
+    {
+        let killed = find("isolate", "hq.servers", "hq.guests");
         assert_eq!(
             killed.verdict,
             Verdict::Error,
