@@ -190,12 +190,23 @@ fn main() {
             &|_| {},
             &|_| {},
         ));
-        let errors = out
+        let errs: Vec<&netkit_results::CheckResult> = out
             .results
             .results
             .iter()
             .filter(|r| r.verdict == netkit_results::Verdict::Error)
-            .count();
+            .collect();
+        let errors = errs.len();
+        let mut kinds: Vec<String> = errs
+            .iter()
+            .filter_map(|r| r.reason.clone())
+            .map(|r| r.chars().take(120).collect())
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        for k in kinds.iter().take(5) {
+            eprintln!("error: {k}");
+        }
         (t.elapsed(), out.results.results.len(), errors)
     };
     // The slowest single agent: a sample of agents alone (first, last, spread).

@@ -122,6 +122,36 @@ pub async fn run(
 
     let plan_json = Arc::new(serde_json::to_value(&*ctx.plan).unwrap_or_default());
     let far_ends: Arc<BTreeMap<String, SocketAddr>> = Arc::new(opts.agents.clone());
+    // A bandwidth test from an agent toward this machine: this machine serves the
+    // far end itself (netkit-bw/1, same token) for the length of the run.
+    let here_nodes: Vec<String> = remote
+        .values()
+        .flatten()
+        .filter_map(|(_, u)| match u {
+            Unit::Bandwidth(b) if !opts.agents.contains_key(&b.to) && ctx.is_local(&b.to) => {
+                Some(b.to.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let (here_stop, here_stopped) = tokio::sync::oneshot::channel::<()>();
+    let here_port = if here_nodes.is_empty() {
+        None
+    } else {
+        match tokio::net::TcpListener::bind(("0.0.0.0", 0)).await {
+            Ok(l) => {
+                let port = l.local_addr().map(|a| a.port()).ok();
+                let mut config = netkit_bandwidth::agent::AgentConfig::new(opts.token.clone());
+                config.log = Arc::new(|_| {});
+                tokio::spawn(netkit_bandwidth::agent::serve(l, config, async {
+                    let _ = here_stopped.await;
+                }));
+                port
+            }
+            Err(_) => None,
+        }
+    };
+    let here = Arc::new((here_nodes, here_port));
     let bw_lock = Arc::new(Mutex::new(()));
     let agents_used = remote.len();
 
@@ -130,12 +160,13 @@ pub async fn run(
         netkit_verify::engine::run_units_grouped(ctx, &local_units, opts.concurrency, on_result)
             .await
     };
-    let remote_fut = futures::stream::iter(remote.into_iter())
+    let remote_fut = futures::stream::iter(remote)
         .map(|(addr, items)| {
             let sources = sources_of.remove(&addr).unwrap_or_default();
             let plan_json = plan_json.clone();
             let far_ends = far_ends.clone();
             let bw_lock = bw_lock.clone();
+            let here = here.clone();
             async move {
                 let session = Session {
                     ctx,
@@ -143,6 +174,7 @@ pub async fn run(
                     addr,
                     plan_json,
                     far_ends,
+                    here,
                     bw_lock,
                     on_result,
                     on_agent,
@@ -153,6 +185,7 @@ pub async fn run(
         .buffer_unordered(opts.max_agents.max(1))
         .collect::<Vec<_>>();
     let (local_results, remote_results) = tokio::join!(local_fut, remote_fut);
+    let _ = here_stop.send(());
     for ((i, _), r) in local.iter().zip(local_results) {
         by_index.push((*i, r));
     }
@@ -191,6 +224,8 @@ struct Session<'a> {
     addr: SocketAddr,
     plan_json: Arc<serde_json::Value>,
     far_ends: Arc<BTreeMap<String, SocketAddr>>,
+    /// Nodes this machine is the bandwidth far end of, and the port it serves on.
+    here: Arc<(Vec<String>, Option<u16>)>,
     bw_lock: Arc<Mutex<()>>,
     on_result: &'a (dyn Fn(&CheckResult) + Sync),
     on_agent: &'a (dyn Fn(&AgentEvent) + Sync),
@@ -287,12 +322,18 @@ impl Session<'_> {
             ..
         } = conn;
         let write_timeout = self.opts.idle_timeout;
-        let far_ends: BTreeMap<String, SocketAddr> = self
+        let mut far_ends: BTreeMap<String, SocketAddr> = self
             .far_ends
             .iter()
             .filter(|(n, _)| !sources.contains(n))
             .map(|(n, a)| (n.clone(), *a))
             .collect();
+        // The agent reaches this machine at the address it sees us at.
+        if let (Some(port), Ok(me)) = (self.here.1, r.local_addr()) {
+            for n in &self.here.0 {
+                far_ends.insert(n.clone(), SocketAddr::new(me.ip(), port));
+            }
+        }
         let session = Msg::Session {
             plan: (*self.plan_json).clone(),
             sources,

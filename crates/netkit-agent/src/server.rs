@@ -406,7 +406,16 @@ async fn session(
             sources,
             probe,
             far_ends,
-        }) => setup(&shared, plan, sources, probe, far_ends),
+        }) => {
+            // Parsing a large plan is CPU work: off the runtime's threads, so that
+            // other connections' handshakes stay within their deadline.
+            let sh = shared.clone();
+            tokio::task::spawn_blocking(move || setup(&sh, plan, sources, probe, far_ends))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(("protocol", "the session could not be set up".to_string()))
+                })
+        }
         Ok(_) => Err(("protocol", "expected `session`".to_string())),
         Err(e) => Err(("protocol", e.to_string())),
     };

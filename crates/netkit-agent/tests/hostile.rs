@@ -265,7 +265,6 @@ async fn slowloris_and_idle_sockets_do_not_lock_users_out() {
     // Three authenticated sessions from another address all succeed, at once.
     for _ in 0..3 {
         let started = Instant::now();
-        let port = service("127.0.0.2").await;
         let mut s = from_ip("127.0.0.2", a.addr).await;
         let nonce = unhex(&read_hello(&mut s).await).unwrap();
         let cn = random_bytes::<32>();

@@ -208,6 +208,7 @@ fn live_verify_runs_each_check_at_its_source() {
   - path: {{ from: lyon.users, to: hq.servers, via: [lyon.r1, hq.r1] }}\n\
   - isolate: {{ from: lyon.users, to: hq.users }}\n\
   - bandwidth: {{ from: marseille.users, to: lyon.users, min: 30Mbps, duration: 3s }}\n\
+  - bandwidth: {{ from: marseille.users, to: hq.users, min: 30Mbps, duration: 2s }}\n\
   - reach: {{ from: marseille.voice, to: lyon.users }}\n\
   - reach: {{ from: hq.servers.fs1, to: lyon.users }}\n\
   - isolate: {{ from: hq.servers, to: hq.guests }}\n",
@@ -320,6 +321,10 @@ fn live_verify_runs_each_check_at_its_source() {
         .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
         .unwrap_or_default();
     assert!(path.contains(&"hq.r1"), "path {path:?}");
+    // Toward this machine: the coordinator serves the far end itself.
+    let to_here = pass("bandwidth", "marseille.users", "hq.users");
+    let g = to_here.measured["goodput_bps"].as_f64().unwrap();
+    assert!((30e6..=50.5e6).contains(&g), "goodput {g}: {show:#?}");
     // Faults are errors naming the agent.
     let stopped = find("reach", "marseille.voice", "lyon.users");
     assert_eq!(stopped.verdict, Verdict::Error);
@@ -335,8 +340,8 @@ fn live_verify_runs_each_check_at_its_source() {
         reason.contains("10.1.20.10:5301") && reason.contains("token"),
         "{reason}"
     );
-    for to in ["hq.guests"] {
-        let killed = find("isolate", "hq.servers", to);
+    {
+        let killed = find("isolate", "hq.servers", "hq.guests");
         assert_eq!(
             killed.verdict,
             Verdict::Error,
