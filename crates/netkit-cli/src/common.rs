@@ -118,8 +118,13 @@ pub fn load(path: &Path) -> Result<Loaded> {
 
 pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded> {
     let bytes = read_file(path)?;
-    if looks_like_plan_json(&bytes) {
-        let text = std::str::from_utf8(&bytes)
+    load_bytes(path, &bytes, previous)
+}
+
+/// [`load_with_previous`] on the bytes of `path`, already read.
+pub fn load_bytes(path: &Path, bytes: &[u8], previous: Option<&Plan>) -> Result<Loaded> {
+    if looks_like_plan_json(bytes) {
+        let text = std::str::from_utf8(bytes)
             .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
         let plan = Plan::from_json(text).map_err(|e| {
             anyhow::anyhow!(
@@ -135,7 +140,7 @@ pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded
             plan,
         });
     }
-    match check_bytes(&bytes, previous) {
+    match check_bytes(bytes, previous) {
         Ok(checked) => {
             print_diagnostics(path, &checked.warnings);
             Ok(Loaded {
@@ -158,7 +163,7 @@ pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded
     }
 }
 
-fn looks_like_plan_json(bytes: &[u8]) -> bool {
+pub fn looks_like_plan_json(bytes: &[u8]) -> bool {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     matches!(start, Some(i) if bytes[i] == b'{') && bytes.windows(12).any(|w| w == b"\"netkit-plan")
 }

@@ -16,6 +16,7 @@ mod cmd_report;
 mod cmd_snmp;
 mod cmd_validate;
 mod cmd_verify;
+mod plan_json;
 // Some helpers are only used by commands still being written.
 #[allow(dead_code)]
 mod common;

@@ -2181,9 +2181,11 @@ impl Walker {
                 }
             };
             let size: u64 = 1u64 << (32 - len.min(32));
-            // Offset 1 is the gateway; the last usable address (size - 2) is where the
-            // lab puts the segment's test host, so named hosts end one before it.
-            let last = size.saturating_sub(3);
+            // Offset 1 is the gateway; every offset from 2 to the last usable address
+            // (size - 2) is valid (SPEC). The lab puts its test host on a free
+            // address, or uses a named host when none is left: never a reason to
+            // refuse a topology.
+            let last = size.saturating_sub(2);
             let offset = u64::from(c.offset);
             if offset <= last {
                 continue;
@@ -2191,11 +2193,6 @@ impl Walker {
             let message = if last < 2 {
                 format!(
                     "named host `{}` has offset {}, but its segment ({why}) has no room for named hosts",
-                    c.id, c.offset
-                )
-            } else if offset == size.saturating_sub(2) {
-                format!(
-                    "named host `{}` has offset {}, the last usable address of its segment ({why}), which the lab gives to the segment's test host",
                     c.id, c.offset
                 )
             } else {

@@ -7,10 +7,14 @@
 //! [`output`] renders a plan as terminal tables, Markdown or CSV.
 
 mod addressing;
+mod decide;
 mod keep;
 pub mod output;
 mod routing;
+pub mod stream;
 mod types;
+
+pub use stream::{DeferredPlan, plan_deferred};
 
 pub use addressing::{
     EDGE_ADDRESS, UPLINK_INTERFACE, UPLINK_PREFIX, UPSTREAM_ADDRESS, sized_for, usable,

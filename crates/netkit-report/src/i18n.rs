@@ -391,8 +391,8 @@ catalog! {
     DescPool => "tout le réseau interne", "the whole internal network";
     OspfDesign => "Conception OSPF : {design}, bande passante de référence {bw}.", "OSPF design: {design}, reference bandwidth {bw}.";
     // Filters.
-    FiltersIntro => "Filtrage à états sur la passerelle du segment source : les réponses aux connexions ouvertes depuis l'autre côté passent toujours. Première règle correspondante appliquée.",
-        "Stateful filtering on the gateway of the source segment: replies to connections opened from the other side always pass. The first matching rule applies.";
+    FiltersIntro => "Filtrage à états sur la passerelle du segment source, et sur celle de chaque segment isolé pour les connexions ouvertes vers lui (l'isolement vaut dans les deux sens) : les réponses aux connexions ouvertes depuis l'autre côté passent toujours. Première règle correspondante appliquée.",
+        "Stateful filtering on the gateway of the source segment, and on the gateway of each isolated segment for connections opened towards it (isolation works both ways): replies to connections opened from the other side always pass. The first matching rule applies.";
     FiltersOf => "Règles de {device}", "Rules of {device}";
     NoFilters => "Aucune règle de filtrage : tout le trafic interne est autorisé.", "No filtering rules: all internal traffic is allowed.";
     Action => "Action", "Action";

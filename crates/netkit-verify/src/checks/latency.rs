@@ -25,7 +25,7 @@ const GAP: Duration = Duration::from_millis(20);
 pub const MAX_COUNT: u32 = 1000;
 
 /// The service level of the paths from `from` to each of `to`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LatencyCheck {
     pub from: String,
     pub to: Vec<String>,
