@@ -82,7 +82,7 @@ pub struct TcpCheck {
 
 /// `name` must resolve (A/AAAA) from `from`, against the planned DNS server unless
 /// `server` says otherwise, to `expect` when given.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DnsCheck {
     pub from: String,
     pub name: String,
@@ -103,7 +103,7 @@ pub struct PathCheck {
 
 /// Throughput from `from` to `to` (device ids, segment or named host ids) must be
 /// at least `min_bps` over `duration`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BandwidthCheck {
     pub from: String,
     pub to: String,
@@ -122,7 +122,8 @@ pub struct BandwidthCheck {
 }
 
 /// What an SNMP check expects of a device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SnmpExpectation {
     /// Every interface of the plan is administratively and operationally up.
     InterfacesUp,
@@ -153,7 +154,7 @@ impl SnmpExpectation {
 }
 
 /// The device answers SNMP and matches the plan on each of `expect`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnmpCheck {
     pub device: String,
     pub expect: Vec<SnmpExpectation>,
@@ -237,6 +238,8 @@ pub struct Playbook {
     /// Add the checks derived from the plan.
     pub auto: bool,
     pub checks: Vec<LocatedCheck>,
+    /// The agents of a live network, by source (`agents:`).
+    pub agents: Vec<crate::agents::AgentEntry>,
 }
 
 /// A playbook problem: `FILE:LINE:COL: message`, with a hint.
@@ -281,6 +284,8 @@ struct RawPlaybook {
     auto: bool,
     #[serde(default)]
     checks: Vec<Spanned<RawCheck>>,
+    /// `NODE: ADDR[:PORT]`, the agents of a live network.
+    agents: Option<std::collections::BTreeMap<String, Spanned<Scalar>>>,
 }
 
 #[derive(Deserialize)]
@@ -523,6 +528,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
         ));
     }
 
+    let mut agents = Vec::new();
+    for (node, v) in raw.agents.unwrap_or_default() {
+        let at = Loc::of(&v.referenced);
+        match crate::agents::parse_addr(&v.value.0) {
+            Ok(addr) => agents.push(crate::agents::AgentEntry { node, addr, at }),
+            Err(message) => errors.push(err(
+                Some(at),
+                format!("agents: {node}: {message}"),
+                Some("each entry is `NODE: ADDR[:PORT]`, e.g. `lyon.users: 10.2.0.250` (port 5301 by default)"),
+            )),
+        }
+    }
+
     let mut checks = Vec::new();
     for c in raw.checks {
         let at = Loc::of(&c.referenced);
@@ -752,6 +770,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
         requester: raw.requester,
         auto: raw.auto,
         checks,
+        agents,
     })
 }
 
@@ -760,6 +779,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
 pub fn validate(pb: &Playbook, plan: &netkit_plan::Plan) -> Vec<PlaybookError> {
     use crate::resolve::{NodeRef, classify, known_ids_hint};
     let mut errors = Vec::new();
+    for a in &pb.agents {
+        if !matches!(
+            classify(plan, &a.node),
+            Some(NodeRef::Segment(_) | NodeRef::NamedHost(_) | NodeRef::Device(_))
+        ) {
+            errors.push(PlaybookError {
+                path: pb.path.clone(),
+                at: Some(a.at),
+                message: format!(
+                    "agents: `{}` is not a segment, named host or device of topology {}",
+                    a.node, plan.name
+                ),
+                hint: Some(known_ids_hint(plan, "source")),
+            });
+        }
+    }
     for c in &pb.checks {
         let loc = |field: &str| {
             c.fields

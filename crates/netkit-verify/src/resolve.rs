@@ -72,7 +72,7 @@ pub fn known_ids_hint(plan: &Plan, what: &str) -> String {
 }
 
 /// One thing to probe: the id it came from and its address.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Endpoint {
     /// The id as the results show it (`lyon.users`, `hq.servers.fs1`, `10.9.0.1`).
     pub id: String,

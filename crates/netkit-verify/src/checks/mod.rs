@@ -19,8 +19,11 @@ use crate::context::CheckContext;
 use crate::playbook::{BandwidthCheck, Check, DnsCheck, SnmpCheck};
 use crate::resolve::{self, Endpoint};
 
-/// One schedulable piece of a check: one source and one target.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One schedulable piece of a check: one source and one target. Serializable:
+/// a coordinator hands units to remote agents (`netkit-agent`), which run them
+/// with [`run_unit`], so a new kind is one variant more here and nothing more there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Unit {
     Reach {
         from: String,
