@@ -13,7 +13,7 @@ use crate::common;
 /// What `netkit plan --format json` was given.
 pub enum Input {
     /// A topology, planned with its tables deferred.
-    Topology(DeferredPlan),
+    Topology(Box<DeferredPlan>),
     /// A plan JSON, loaded whole (it is rendered again as usual).
     Plan(Box<common::Loaded>),
 }
@@ -36,7 +36,7 @@ pub fn load(path: &Path, previous: Option<&Plan>) -> Result<Input> {
     match netkit_plan::plan_deferred(&topology, previous) {
         Ok(deferred) => {
             common::print_diagnostics(path, &diags);
-            Ok(Input::Topology(deferred))
+            Ok(Input::Topology(Box::new(deferred)))
         }
         Err(mut more) => {
             diags.append(&mut more);

@@ -238,8 +238,7 @@ fn main() {
     let mut outputs: Vec<String> = vec![String::new(); modes.len()];
     let to_file = std::env::var("NETKIT_BENCH_FILE").is_ok_and(|v| v == "1");
     println!(
-        "netkit plan --format json of {sites} sites (1 router, 4 segments, ~{} links each), {rounds} rounds, {} cores",
-        "1.5",
+        "netkit plan --format json of {sites} sites (1 router, 4 segments, ~1.5 links each), {rounds} rounds, {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     // Rounds interleave the modes, so that load from other work spreads evenly.
