@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use netkit_model::terminal::safe;
+
 use anyhow::{Context, Result, bail};
 use netkit_bandwidth::agent::{self, AgentConfig};
 use netkit_bandwidth::{DEFAULT_AGENT_PORT, TOKEN_ENV, Token, fmt_duration, fmt_rate};
@@ -110,7 +112,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     config.max_concurrent = args.max_concurrent;
     config.max_streams = args.max_streams;
     config.max_rate_bps = args.max_rate.unwrap_or(0);
-    config.log = Arc::new(|line| eprintln!("{} netkit agent: {line}", now()));
+    config.log = Arc::new(|line| eprintln!("{} netkit agent: {}", now(), safe(line)));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
