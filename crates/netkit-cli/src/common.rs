@@ -68,7 +68,7 @@ pub struct Loaded {
 pub fn print_diagnostics(path: &Path, diagnostics: &[Diagnostic]) {
     let file = path.display().to_string();
     for d in diagnostics {
-        eprintln!("{}", safe_multiline(&d.display_with(&file)));
+        eprintln!("{}", safe_multiline(&d.display_with(&file).to_string()));
     }
 }
 

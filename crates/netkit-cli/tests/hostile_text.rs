@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 use fake_v3::{AUTH_PASSWORD, FORGED, FakeV3, Mode, PRIV_PASSWORD, USER};
 
 /// Control and bidirectional characters that must never be printed raw.
-const RAW: [char; 6] = ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}', '\u{2066}', '\r'];
+/// (A CR is allowed only as the CR of a CSV's CRLF.)
+const RAW: [char; 5] = ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}', '\u{2066}'];
 
 fn netkit(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_netkit"));
@@ -33,6 +34,10 @@ fn assert_clean(label: &str, text: &str) {
     for c in RAW {
         assert!(!text.contains(c), "{label}: raw {c:?} in output:\n{text:?}");
     }
+    assert!(
+        !text.replace("\r\n", "\n").contains('\r'),
+        "{label}: a bare CR in output:\n{text:?}"
+    );
 }
 
 const HOSTILE_LOCATION: &str = "Paris\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}txt.exe\u{9b}31m\u{2066}";
@@ -103,8 +108,16 @@ fn snmp_v3_impostors_make_the_cli_fail() {
         let addr = agent.addr.to_string();
         netkit(
             &[
-                "snmp", &addr, "--version", "3", "--walk", "1.3.6.1.2.1.1.1.0",
-                "--timeout-ms", "300", "--retries", "0",
+                "snmp",
+                &addr,
+                "--version",
+                "3",
+                "--walk",
+                "1.3.6.1.2.1.1.1.0",
+                "--timeout-ms",
+                "300",
+                "--retries",
+                "0",
             ],
             &env,
         )
@@ -113,7 +126,12 @@ fn snmp_v3_impostors_make_the_cli_fail() {
     let honest = FakeV3::start(Mode::Honest);
     let out = run(&honest);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains(FORGED), "{stdout}");
     for (mode, needle) in [
         (Mode::NoAuth, "security level"),
@@ -142,8 +160,16 @@ fn snmp_values_are_escaped() {
     let addr = agent.addr.to_string();
     let out = netkit(
         &[
-            "snmp", &addr, "--version", "3", "--walk", "1.3.6.1.2.1.1.1.0",
-            "--timeout-ms", "300", "--retries", "0",
+            "snmp",
+            &addr,
+            "--version",
+            "3",
+            "--walk",
+            "1.3.6.1.2.1.1.1.0",
+            "--timeout-ms",
+            "300",
+            "--retries",
+            "0",
         ],
         &[
             ("NETKIT_SNMP_USER", USER),
@@ -152,8 +178,41 @@ fn snmp_values_are_escaped() {
         ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
-    assert!(stdout.contains("Linux\\u{1b}[2J"), "{stdout}");
+    // Not printable as text: shown as hex bytes, like net-snmp does.
+    assert!(stdout.contains("4c:69:6e:75:78:1b"), "{stdout}");
     assert_clean("snmp", &stdout);
+    // The device view (system table) prints sysDescr as text: escaped.
+    let out = netkit(
+        &[
+            "snmp",
+            &addr,
+            "--version",
+            "3",
+            "--timeout-ms",
+            "300",
+            "--retries",
+            "0",
+        ],
+        &[
+            ("NETKIT_SNMP_USER", USER),
+            ("NETKIT_SNMP_AUTH_PASSWORD", AUTH_PASSWORD),
+            ("NETKIT_SNMP_PRIV_PASSWORD", PRIV_PASSWORD),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Linux\\u{1b}[2J"), "{stdout}");
+    assert_clean("snmp device", &stdout);
 }

@@ -73,7 +73,10 @@ pub(crate) fn check_state(lab: &str, st: &LabState) -> crate::Result<()> {
     }
     for n in &st.nodes {
         if !plausible_node(&n.node) {
-            return Err(refuse(lab, format!("node {:?} is not a lab node id", n.node)));
+            return Err(refuse(
+                lab,
+                format!("node {:?} is not a lab node id", n.node),
+            ));
         }
         let expected = namespace_name(lab, &n.node);
         if n.namespace != expected {
@@ -200,7 +203,9 @@ mod tests {
         for good in ["hq.r1", "hq.users", "hq.servers.fs1", "internet"] {
             assert!(plausible_node(good), "{good}");
         }
-        for bad in ["", "hq", "../x", "hq/r1", "a.b.c.d", "HQ.r1", "hq..r1", "hq.r1 "] {
+        for bad in [
+            "", "hq", "../x", "hq/r1", "a.b.c.d", "HQ.r1", "hq..r1", "hq.r1 ",
+        ] {
             assert!(!plausible_node(bad), "{bad}");
         }
         assert!(plain_absolute(Path::new("/run/netkit/labs/a/frr")));

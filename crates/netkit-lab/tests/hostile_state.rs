@@ -239,7 +239,10 @@ fn a_foreign_process_with_its_real_start_time_is_not_killed() {
     let p = process(pid, "snmpd", &["snmpd"]);
     write_state(&mut g, &lab, &lab, &ns, p, &[]);
     refused(&lab, "runs sleep");
-    assert!(g.running(pid), "down killed a process that is not the lab's");
+    assert!(
+        g.running(pid),
+        "down killed a process that is not the lab's"
+    );
     // Named as itself: the executable matches, but it is not in the lab's namespace.
     let p = process(pid, "listener", &["sleep", "20"]);
     write_state(&mut g, &lab, &lab, &ns, p, &[]);

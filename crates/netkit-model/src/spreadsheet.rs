@@ -38,8 +38,20 @@ mod tests {
     #[test]
     fn formula_starts() {
         for f in [
-            "=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "  =cmd|' /C calc'!A0",
-            "\u{a0}=1", "\u{3000}=1", "＝HYPERLINK(\"x\")", "＋1", "＠A1", "﹦1", "−1",
+            "=1+2",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "  =cmd|' /C calc'!A0",
+            "\u{a0}=1",
+            "\u{3000}=1",
+            "＝HYPERLINK(\"x\")",
+            "＋1",
+            "＠A1",
+            "﹦1",
+            "−1",
         ] {
             assert!(formula_like(f), "{f:?}");
         }

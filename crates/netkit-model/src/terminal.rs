@@ -59,9 +59,8 @@ fn push(out: &mut String, c: char) {
 /// source line): line feeds, tabs and the CR of a CRLF stay; every other
 /// unsafe character is escaped.
 pub fn safe_multiline(text: &str) -> Cow<'_, str> {
-    let keep = |c: char, next: Option<char>| {
-        c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'))
-    };
+    let keep =
+        |c: char, next: Option<char>| c == '\n' || c == '\t' || (c == '\r' && next == Some('\n'));
     let mut it = text.chars().peekable();
     let mut clean = true;
     while let Some(c) = it.next() {
@@ -147,7 +146,9 @@ mod tests {
     fn controls_and_bidi_are_escaped() {
         let t = "Lyon\u{1b}[2J\u{7}\r\nfake line\u{202e}gnp.exe\u{2066}\u{200b}\u{85}";
         let s = safe(t);
-        for bad in ['\u{1b}', '\u{7}', '\r', '\n', '\u{202e}', '\u{2066}', '\u{200b}', '\u{85}'] {
+        for bad in [
+            '\u{1b}', '\u{7}', '\r', '\n', '\u{202e}', '\u{2066}', '\u{200b}', '\u{85}',
+        ] {
             assert!(!s.contains(bad), "{s:?}");
         }
         assert_eq!(
@@ -176,7 +177,10 @@ mod tests {
 
     #[test]
     fn bytes_are_escaped_too() {
-        assert_eq!(safe_bytes(b"ok\x1b]0;x\x07\xff"), "ok\\u{1b}]0;x\\u{7}\\xff");
+        assert_eq!(
+            safe_bytes(b"ok\x1b]0;x\x07\xff"),
+            "ok\\u{1b}]0;x\\u{7}\\xff"
+        );
         assert_eq!(format!("{}", Safe("a\u{9b}b")), "a\\u{9b}b");
     }
 }

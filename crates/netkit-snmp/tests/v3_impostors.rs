@@ -118,7 +118,6 @@ async fn request_ids_and_msg_ids_are_random() {
         let small = s.iter().filter(|d| d.abs() < 1_000).count();
         assert!(small <= 1, "predictable ids: steps {s:?}");
     }
-    let all: std::collections::HashSet<i32> =
-        seen.iter().flat_map(|(m, r)| [*m, *r]).collect();
+    let all: std::collections::HashSet<i32> = seen.iter().flat_map(|(m, r)| [*m, *r]).collect();
     assert!(all.len() >= seen.len() * 2 - 1, "ids repeat: {seen:?}");
 }

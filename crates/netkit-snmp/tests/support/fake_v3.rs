@@ -104,15 +104,7 @@ impl FakeV3 {
                     };
                     let now = 1_000 + u32::try_from(born.elapsed().as_secs()).unwrap_or(0);
                     salt += 1;
-                    let reply = answer(
-                        mode,
-                        &buf[..n],
-                        now,
-                        salt,
-                        &auth_key,
-                        &priv_key,
-                        &seen,
-                    );
+                    let reply = answer(mode, &buf[..n], now, salt, &auth_key, &priv_key, &seen);
                     if let Some(reply) = reply {
                         let _ = sock.send_to(&reply, peer);
                     }
@@ -160,7 +152,14 @@ fn answer(
         return Some(report(m.msg_id, &scoped.pdu, 4, BOOTS, now, &[]));
     }
     if mode == Mode::UnauthTimeReport {
-        return Some(report(m.msg_id, &scoped.pdu, 2, BOOTS + 100, 5, &m.usm.user));
+        return Some(report(
+            m.msg_id,
+            &scoped.pdu,
+            2,
+            BOOTS + 100,
+            5,
+            &m.usm.user,
+        ));
     }
     let response = Pdu {
         kind: PduType::Response,
@@ -173,11 +172,14 @@ fn answer(
             .iter()
             .map(|vb| VarBind {
                 oid: vb.oid.clone(),
-                value: Value::OctetString(if mode == Mode::HostileText {
-                    HOSTILE_TEXT.as_bytes().to_vec()
-                } else {
-                    FORGED.as_bytes().to_vec()
-                }),
+                // A walk (GETNEXT, GETBULK) ends at once; a GET gets the value.
+                value: match scoped.pdu.kind {
+                    PduType::GetNext | PduType::GetBulk => Value::EndOfMibView,
+                    _ if mode == Mode::HostileText => {
+                        Value::OctetString(HOSTILE_TEXT.as_bytes().to_vec())
+                    }
+                    _ => Value::OctetString(FORGED.as_bytes().to_vec()),
+                },
             })
             .collect(),
     };
