@@ -35,3 +35,12 @@ for svc in frr snmpd; do
 done
 
 command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust stable (https://rustup.rs)" >&2; exit 2; }
+
+# Supply-chain checks (scripts/deny.sh) need cargo-deny; the fuzz smoke run needs
+# only a C++ compiler for libFuzzer (g++, part of build-essential).
+command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
+command -v g++ >/dev/null || {
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends g++ >/dev/null
+}

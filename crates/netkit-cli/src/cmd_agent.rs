@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use netkit_model::terminal::safe;
+
 use anyhow::{Context, Result, bail};
 use netkit_agent::{AllowList, ServerConfig};
 use netkit_bandwidth::agent::{self, AgentConfig};
@@ -122,7 +124,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     config.max_concurrent = args.max_concurrent;
     config.max_streams = args.max_streams;
     config.max_rate_bps = args.max_rate.unwrap_or(0);
-    config.log = Arc::new(|line| eprintln!("{} netkit agent: {line}", now()));
+    config.log = Arc::new(|line| eprintln!("{} netkit agent: {}", now(), safe(line)));
     let mut server = ServerConfig::new(token);
     server.allow = allow;
     server.max_sessions = usize::from(args.max_sessions);

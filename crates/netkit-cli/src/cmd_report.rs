@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use netkit_model::terminal::safe_multiline;
+
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use netkit_report::{Lang, Options, ReportFile};
@@ -89,7 +91,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
             Err(errors) => {
                 for e in &errors {
-                    eprintln!("{e}");
+                    eprintln!("{}", safe_multiline(&e.to_string()));
                 }
                 bail!(
                     "{} is not a valid playbook ({} problem(s) above): fix it or leave out --playbook",

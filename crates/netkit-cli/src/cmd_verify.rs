@@ -3,6 +3,8 @@
 //! one failed or could not run, 2 when verify itself could not run.
 
 use std::path::{Path, PathBuf};
+
+use netkit_model::terminal::safe_multiline;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -135,7 +137,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(pb) => pb,
             Err(errors) => {
                 for e in &errors {
-                    eprintln!("{e}");
+                    eprintln!("{}", safe_multiline(&e.to_string()));
                 }
                 bail!(
                     "{} is not a valid playbook ({} problem{} above): fix it and run again",
@@ -158,7 +160,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         let errors = playbook::validate(&pb, &loaded.plan);
         if !errors.is_empty() {
             for e in &errors {
-                eprintln!("{e}");
+                eprintln!("{}", safe_multiline(&e.to_string()));
             }
             bail!(
                 "{} names things topology {} does not have ({} problem{} above): fix the ids",
@@ -377,7 +379,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
     common::emit(args.output.as_deref(), &text)?;
     if args.output.is_some() || args.format != Format::Table {
-        eprintln!("{}", summary(&results));
+        eprintln!("{}", safe_multiline(&summary(&results)));
     }
     if let Some(n) = &note {
         eprintln!("netkit: {n}");

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use netkit_model::terminal::{safe_json, safe_multiline};
 use netkit_model::{Diagnostic, Topology};
 use netkit_plan::Plan;
 
@@ -67,7 +68,7 @@ pub struct Loaded {
 pub fn print_diagnostics(path: &Path, diagnostics: &[Diagnostic]) {
     let file = path.display().to_string();
     for d in diagnostics {
-        eprintln!("{}", d.display_with(&file));
+        eprintln!("{}", safe_multiline(&d.display_with(&file).to_string()));
     }
 }
 
@@ -197,6 +198,14 @@ pub fn emit(output: Option<&Path>, contents: &str) -> Result<()> {
         Some(p) if p != Path::new("-") => write_atomic(p, contents.as_bytes()),
         _ => {
             use std::io::Write;
+            // Text from outside (a topology's `location`, what an agent said)
+            // never acts on a terminal: control and bidirectional characters are
+            // escaped, JSON staying the same JSON. Files (`-o`) get the data as is.
+            let contents = if contents.trim_start().starts_with(['{', '[']) {
+                safe_json(contents)
+            } else {
+                safe_multiline(contents)
+            };
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
             match out.write_all(contents.as_bytes()).and_then(|_| out.flush()) {

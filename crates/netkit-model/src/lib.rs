@@ -7,6 +7,8 @@
 
 mod diagnostic;
 mod parse;
+pub mod spreadsheet;
+pub mod terminal;
 mod text;
 mod types;
 mod yaml;
