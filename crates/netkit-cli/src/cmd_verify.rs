@@ -15,6 +15,7 @@ use netkit_verify::{Check, CheckContext, RunInfo};
 
 use crate::Outcome;
 use crate::common;
+use crate::verify_compare;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -82,6 +83,10 @@ pub struct Opts {
     /// Requester's name for the report (overrides the playbook's).
     #[arg(long, value_name = "NAME")]
     pub requester: Option<String>,
+    /// Mark each result against an earlier run (its `--format json` output): new-failure,
+    /// fixed, still-failing, unchanged or new; the table lists the changes first.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub compare: Option<PathBuf>,
 }
 
 /// A YAML file is a playbook when it has a top-level `checks:`, `topology:` or `auto:`.
@@ -121,6 +126,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             args.concurrency
         );
     }
+
+    let previous = match &args.compare {
+        Some(p) => Some(verify_compare::load_previous(p)?),
+        None => None,
+    };
 
     let bytes = common::read_file(&args.input)?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -302,7 +312,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let results = runtime.block_on(netkit_verify::run(
+    let mut results = runtime.block_on(netkit_verify::run(
         &ctx,
         &info,
         &checks,
@@ -314,6 +324,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    let comparison = previous
+        .as_ref()
+        .map(|p| netkit_results::compare::mark(&mut results, p));
 
     let text = match args.format {
         Format::Json => results.to_json(),
@@ -321,15 +334,18 @@ pub fn run(args: Args) -> Result<Outcome> {
         Format::Table => {
             let to_terminal = args.output.is_none() && common::stdout_is_terminal();
             if to_terminal {
-                table(&results)
+                table(&results, comparison.as_ref())
             } else {
-                plain(&results)
+                plain(&results, comparison.as_ref())
             }
         }
     };
     common::emit(args.output.as_deref(), &text)?;
     if args.output.is_some() || args.format != Format::Table {
         eprintln!("{}", summary(&results));
+        if let Some(c) = &comparison {
+            eprintln!("{}", compare_summary(c));
+        }
     }
     Ok(Outcome::from_ok(results.all_passed()))
 }
@@ -428,15 +444,34 @@ fn summary(results: &Results) -> String {
     )
 }
 
-fn table(results: &Results) -> String {
+fn compare_summary(c: &netkit_results::compare::Comparison) -> String {
+    format!("since the previous run: {}", c.summary())
+}
+
+/// The results in the order a reader wants them: with --compare, what changed first.
+fn ordered(results: &Results) -> impl Iterator<Item = &CheckResult> {
+    netkit_results::compare::report_order(&results.results)
+        .into_iter()
+        .map(|i| &results.results[i])
+}
+
+fn table(results: &Results, comparison: Option<&netkit_results::compare::Comparison>) -> String {
     let mut t = Table::new();
+    let mut header = vec![
+        "verdict", "check", "from", "to", "target", "measured", "reason",
+    ];
+    if comparison.is_some() {
+        header.insert(0, "change");
+    }
     t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "verdict", "check", "from", "to", "target", "measured", "reason",
-        ]);
-    for r in &results.results {
-        t.add_row(vec![
+        .set_header(header);
+    for r in ordered(results) {
+        let mut row = Vec::with_capacity(8);
+        if comparison.is_some() {
+            row.push(r.change.map(|c| c.to_string()).unwrap_or_default());
+        }
+        row.extend([
             r.verdict.as_str().to_uppercase(),
             r.check.clone(),
             r.from.clone().unwrap_or_default(),
@@ -445,15 +480,23 @@ fn table(results: &Results) -> String {
             short_measured(r),
             r.reason.clone().unwrap_or_default(),
         ]);
+        t.add_row(row);
     }
-    format!("{t}\n{}\n", summary(results))
+    match comparison {
+        Some(c) => format!("{t}\n{}\n{}\n", summary(results), compare_summary(c)),
+        None => format!("{t}\n{}\n", summary(results)),
+    }
 }
 
 /// One line per result, tab-free and stable: for pipes, grep and logs.
-fn plain(results: &Results) -> String {
+fn plain(results: &Results, comparison: Option<&netkit_results::compare::Comparison>) -> String {
     let mut out = String::new();
-    for r in &results.results {
-        let mut line = format!(
+    for r in ordered(results) {
+        let mut line = match r.change {
+            Some(c) => format!("[{c}] "),
+            None => String::new(),
+        };
+        line += &format!(
             "{} {} {} -> {}",
             r.verdict.as_str().to_uppercase(),
             r.check,
@@ -475,6 +518,10 @@ fn plain(results: &Results) -> String {
     }
     out.push_str(&summary(results));
     out.push('\n');
+    if let Some(c) = comparison {
+        out.push_str(&compare_summary(c));
+        out.push('\n');
+    }
     out
 }
 
@@ -547,14 +594,25 @@ fn junit(results: &Results) -> String {
             xml_escape(&case)
         ));
         let reason = xml_escape(r.reason.as_deref().unwrap_or(""));
+        // With --compare, each case carries its change as a test-case property (the
+        // place JUnit readers such as GitLab and Jenkins show per-case metadata).
+        let props = r
+            .change
+            .map(|c| {
+                format!(
+                    "      <properties>\n        <property name=\"change\" value=\"{c}\"/>\n      </properties>\n"
+                )
+            })
+            .unwrap_or_default();
         match r.verdict {
-            Verdict::Pass => o.push_str("/>\n"),
+            Verdict::Pass if props.is_empty() => o.push_str("/>\n"),
+            Verdict::Pass => o.push_str(&format!(">\n{props}    </testcase>\n")),
             Verdict::Fail => o.push_str(&format!(
-                ">\n      <failure message=\"{reason}\" type=\"fail\">{}</failure>\n    </testcase>\n",
+                ">\n{props}      <failure message=\"{reason}\" type=\"fail\">{}</failure>\n    </testcase>\n",
                 xml_escape(&r.measured.to_string())
             )),
             Verdict::Error => o.push_str(&format!(
-                ">\n      <error message=\"{reason}\" type=\"error\"/>\n    </testcase>\n"
+                ">\n{props}      <error message=\"{reason}\" type=\"error\"/>\n    </testcase>\n"
             )),
         }
     }

@@ -19,6 +19,7 @@ mod cmd_verify;
 // Some helpers are only used by commands still being written.
 #[allow(dead_code)]
 mod common;
+mod verify_compare;
 
 pub use common::Outcome;
 

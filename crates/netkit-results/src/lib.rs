@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod compare;
+
+pub use compare::Change;
+
 pub const RESULTS_FORMAT: &str = "netkit-results/1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -79,6 +83,10 @@ pub struct CheckResult {
     /// Site the check is about (the source's site), for the intervention sheets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// Against an earlier run (`netkit verify --compare PREVIOUS.json`): `new-failure`,
+    /// `fixed`, `still-failing`, `unchanged` or `new`. Absent without `--compare`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
 }
 
 impl Results {

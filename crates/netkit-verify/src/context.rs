@@ -307,6 +307,7 @@ impl CheckContext {
                 start: netkit_results::now_rfc3339(),
                 end: String::new(),
                 site: from.and_then(|f| self.site_of(f)),
+                change: None,
             },
         }
     }
