@@ -83,7 +83,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let files = netkit_report::render(&loaded.plan, results.as_ref(), &options)
         .with_context(|| format!("cannot make the documents of {}", args.topology.display()))?;
     write_folder(&args.output, &files)?;
-    if common::stderr_is_terminal() {
+    if common::show_progress() {
         eprintln!(
             "netkit: wrote {} files into {} (open {})",
             files.len(),

@@ -281,7 +281,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
 
     let total = netkit_verify::total_results(&ctx, &checks);
-    let bar = if common::stderr_is_terminal() {
+    let verbose = common::verbosity() == common::Verbosity::Verbose;
+    let bar = if common::show_progress() && !verbose {
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
             ProgressStyle::with_template(
@@ -301,6 +302,10 @@ pub fn run(args: Args) -> Result<Outcome> {
             Verdict::Pass => c.0 += 1,
             Verdict::Fail => c.1 += 1,
             Verdict::Error => c.2 += 1,
+        }
+        if verbose {
+            // --verbose: each result on stderr as it finishes, in a pipe too.
+            eprint!("{}", plain_line(r));
         }
         if let Some(b) = &bar {
             b.inc(1);
@@ -341,7 +346,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
     };
     common::emit(args.output.as_deref(), &text)?;
-    if args.output.is_some() || args.format != Format::Table {
+    if common::show_notes() && (args.output.is_some() || args.format != Format::Table) {
         eprintln!("{}", summary(&results));
         if let Some(c) = &comparison {
             eprintln!("{}", compare_summary(c));
@@ -492,6 +497,20 @@ fn table(results: &Results, comparison: Option<&netkit_results::compare::Compari
 fn plain(results: &Results, comparison: Option<&netkit_results::compare::Comparison>) -> String {
     let mut out = String::new();
     for r in ordered(results) {
+        out.push_str(&plain_line(r));
+    }
+    out.push_str(&summary(results));
+    out.push('\n');
+    if let Some(c) = comparison {
+        out.push_str(&compare_summary(c));
+        out.push('\n');
+    }
+    out
+}
+
+/// `PASS reach hq.users -> lyon.users (10.2.0.1): 1/1 replies, 0.3 ms` and a newline.
+fn plain_line(r: &CheckResult) -> String {
+    {
         let mut line = match r.change {
             Some(c) => format!("[{c}] "),
             None => String::new(),
@@ -513,16 +532,9 @@ fn plain(results: &Results, comparison: Option<&netkit_results::compare::Compari
         if let Some(reason) = &r.reason {
             line.push_str(&format!(": {reason}"));
         }
-        out.push_str(&line);
-        out.push('\n');
+        line.push('\n');
+        line
     }
-    out.push_str(&summary(results));
-    out.push('\n');
-    if let Some(c) = comparison {
-        out.push_str(&compare_summary(c));
-        out.push('\n');
-    }
-    out
 }
 
 fn xml_escape(s: &str) -> String {

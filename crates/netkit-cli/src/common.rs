@@ -37,6 +37,43 @@ pub fn error_chain(e: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
+/// `--quiet`, `--verbose` or neither (global options of every command).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+pub fn set_verbosity(v: Verbosity) {
+    let n = match v {
+        Verbosity::Quiet => 0,
+        Verbosity::Normal => 1,
+        Verbosity::Verbose => 2,
+    };
+    VERBOSITY.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn verbosity() -> Verbosity {
+    match VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        2 => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    }
+}
+
+/// Progress bars and spinners: on a terminal, unless `--quiet`.
+pub fn show_progress() -> bool {
+    stderr_is_terminal() && verbosity() != Verbosity::Quiet
+}
+
+/// Notes and summary lines on stderr: unless `--quiet`.
+pub fn show_notes() -> bool {
+    verbosity() != Verbosity::Quiet
+}
+
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
