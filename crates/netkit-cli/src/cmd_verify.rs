@@ -105,16 +105,13 @@ pub fn run(args: Args) -> Result<Outcome> {
             );
         }
     }
-    let probe_timeout = playbook::parse_duration(&args.probe_timeout).with_context(|| {
-        format!(
-            "--probe-timeout {} is not a duration: write it like 1s or 500ms",
-            args.probe_timeout
-        )
-    })?;
+    let probe_timeout = netkit_units::parse_positive_duration(&args.probe_timeout)
+        .map_err(|e| anyhow::anyhow!("--probe-timeout: {e}"))?;
     let run_timeout = match &args.timeout {
-        Some(t) => Some(playbook::parse_duration(t).with_context(|| {
-            format!("--timeout {t} is not a duration: write it like 10m or 90s")
-        })?),
+        Some(t) => Some(
+            netkit_units::parse_positive_duration(t)
+                .map_err(|e| anyhow::anyhow!("--timeout: {e}"))?,
+        ),
         None => None,
     };
     if args.tries == 0 || args.tries > 20 {
