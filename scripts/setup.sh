@@ -13,6 +13,7 @@ packages=(
   graphviz chromium
   jq ca-certificates
   man-db
+  systemd ansible-core ansible-lint
 )
 
 missing=()

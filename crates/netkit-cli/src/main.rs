@@ -11,6 +11,7 @@ mod cmd_agent;
 mod cmd_bandwidth;
 mod cmd_completions;
 mod cmd_config;
+mod cmd_export;
 mod cmd_lab;
 mod cmd_plan;
 mod cmd_report;
@@ -65,6 +66,8 @@ enum Command {
     Snmp(cmd_snmp::Args),
     /// The documents: diagram, addressing plan, routing tables, acceptance report, sheets.
     Report(cmd_report::Args),
+    /// Export the plan for other tools: `export ansible-inventory PLAYBOOK`.
+    Export(cmd_export::Args),
     /// A shell completion script (bash, zsh, fish) on standard output.
     Completions(cmd_completions::Args),
     /// The man page (roff), as shipped in docs/netkit.1: `netkit man | man -l -`.
@@ -108,6 +111,7 @@ fn main() -> ExitCode {
         Command::Bandwidth(a) => cmd_bandwidth::run(a),
         Command::Snmp(a) => cmd_snmp::run(a),
         Command::Report(a) => cmd_report::run(a),
+        Command::Export(a) => cmd_export::run(a),
         Command::Completions(a) => cmd_completions::run(a),
         Command::Man(a) => cmd_completions::run_man(a),
     };
