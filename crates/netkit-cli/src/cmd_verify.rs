@@ -216,7 +216,17 @@ pub fn run(args: Args) -> Result<Outcome> {
                     }
                     Arc::new(p)
                 }
-                Err(_) => plan,
+                // Checking against the other mode's tables would report differences
+                // that are not there (or hide real ones): refuse instead.
+                Err(diags) => {
+                    let why: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+                    bail!(
+                        "lab {lab_name} runs {} routing, and the expected routes of that mode cannot be computed from this plan ({}): rebuild the lab with `netkit lab up --routing {}` or fix the topology",
+                        st.routing,
+                        why.join("; "),
+                        plan.routing
+                    );
+                }
             }
         }
         _ => plan,

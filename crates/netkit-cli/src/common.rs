@@ -94,7 +94,6 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 
 /// A topology, checked and planned. Diagnostics are printed to stderr.
 pub struct Loaded {
-    pub path: PathBuf,
     /// `None` when the input was a plan JSON.
     pub topology: Option<Topology>,
     pub plan: Plan,
@@ -167,7 +166,6 @@ pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded
             )
         })?;
         return Ok(Loaded {
-            path: path.to_path_buf(),
             topology: None,
             plan,
         });
@@ -176,7 +174,6 @@ pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded
         Ok(checked) => {
             print_diagnostics(path, &checked.warnings);
             Ok(Loaded {
-                path: path.to_path_buf(),
                 topology: Some(checked.topology),
                 plan: checked.plan,
             })

@@ -18,8 +18,6 @@ mod cmd_report;
 mod cmd_snmp;
 mod cmd_validate;
 mod cmd_verify;
-// Some helpers are only used by commands still being written.
-#[allow(dead_code)]
 mod common;
 mod verify_compare;
 
