@@ -12,6 +12,8 @@ packages=(
   iperf3 fping
   graphviz chromium
   jq ca-certificates
+  man-db
+  systemd ansible-core ansible-lint
 )
 
 missing=()
@@ -33,6 +35,14 @@ for svc in frr snmpd; do
     systemctl stop "$svc" 2>/dev/null || true
   fi
 done
+
+# The man page, generated from the CLI definitions (`netkit man`) and shipped in docs/.
+man_dir=/usr/local/share/man/man1
+if [ -f docs/netkit.1 ] && ! cmp -s docs/netkit.1 "$man_dir/netkit.1" 2>/dev/null; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" install -D -m 0644 docs/netkit.1 "$man_dir/netkit.1"
+fi
 
 command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust stable (https://rustup.rs)" >&2; exit 2; }
 

@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         common::write_atomic(&path, f.contents.as_bytes())?;
         println!("{}", path.display());
     }
-    if files.is_empty() && common::stderr_is_terminal() {
+    if files.is_empty() && common::show_progress() {
         eprintln!("netkit: the plan has no layer-3 device: nothing to write");
     }
     Ok(Outcome::Success)

@@ -173,7 +173,7 @@ fn up(
         "lab".into(),
         "listen".into(),
     ]);
-    let bar = if common::stderr_is_terminal() {
+    let bar = if common::show_progress() && common::verbosity() != common::Verbosity::Verbose {
         let pb = ProgressBar::new_spinner();
         pb.set_style(
             ProgressStyle::with_template("{spinner} lab {prefix}: {msg}")
@@ -188,6 +188,10 @@ fn up(
     if let Some(pb) = &bar {
         let pb = pb.clone();
         opts.progress = Some(Box::new(move |m: &str| pb.set_message(m.to_string())));
+    } else if common::verbosity() == common::Verbosity::Verbose {
+        // --verbose: every step on its own line, in a pipe too.
+        let lab = lab.clone();
+        opts.progress = Some(Box::new(move |m: &str| eprintln!("netkit: lab {lab}: {m}")));
     }
     let result = netkit_lab::up(&loaded.plan, &opts);
     if let Some(pb) = bar {

@@ -106,14 +106,14 @@ pub fn run(args: Args) -> Result<Outcome> {
     write_folder(&args.output, &files)?;
     if args.pdf {
         let pages = crate::pdf::write(&args.output)?;
-        if common::stderr_is_terminal() {
+        if common::show_progress() {
             eprintln!(
                 "netkit: wrote {} ({pages} pages)",
                 args.output.join("dossier.pdf").display()
             );
         }
     }
-    if common::stderr_is_terminal() {
+    if common::show_progress() {
         eprintln!(
             "netkit: wrote {} files into {} (open {})",
             files.len(),

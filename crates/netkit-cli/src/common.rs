@@ -38,6 +38,43 @@ pub fn error_chain(e: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
+/// `--quiet`, `--verbose` or neither (global options of every command).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+pub fn set_verbosity(v: Verbosity) {
+    let n = match v {
+        Verbosity::Quiet => 0,
+        Verbosity::Normal => 1,
+        Verbosity::Verbose => 2,
+    };
+    VERBOSITY.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn verbosity() -> Verbosity {
+    match VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        2 => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    }
+}
+
+/// Progress bars and spinners: on a terminal, unless `--quiet`.
+pub fn show_progress() -> bool {
+    stderr_is_terminal() && verbosity() != Verbosity::Quiet
+}
+
+/// Notes and summary lines on stderr: unless `--quiet`.
+pub fn show_notes() -> bool {
+    verbosity() != Verbosity::Quiet
+}
+
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
@@ -58,7 +95,6 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 
 /// A topology, checked and planned. Diagnostics are printed to stderr.
 pub struct Loaded {
-    pub path: PathBuf,
     /// `None` when the input was a plan JSON.
     pub topology: Option<Topology>,
     pub plan: Plan,
@@ -136,7 +172,6 @@ pub fn load_bytes(path: &Path, bytes: &[u8], previous: Option<&Plan>) -> Result<
             )
         })?;
         return Ok(Loaded {
-            path: path.to_path_buf(),
             topology: None,
             plan,
         });
@@ -145,7 +180,6 @@ pub fn load_bytes(path: &Path, bytes: &[u8], previous: Option<&Plan>) -> Result<
         Ok(checked) => {
             print_diagnostics(path, &checked.warnings);
             Ok(Loaded {
-                path: path.to_path_buf(),
                 topology: Some(checked.topology),
                 plan: checked.plan,
             })

@@ -154,22 +154,14 @@ pub fn expand_secret(
     field: &'static str,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String> {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find('}').ok_or(Error::BadReference { field })?;
-        let var = &after[..end];
-        let v = lookup(var).ok_or_else(|| Error::MissingVariable {
+    // The one grammar of `netkit-units`; the errors keep this crate's variants.
+    netkit_units::expand(value, field, lookup).map_err(|e| match e {
+        netkit_units::UnitError::Unset { name, .. } => Error::MissingVariable {
             field,
-            variable: var.to_string(),
-        })?;
-        out.push_str(&v);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+            variable: name,
+        },
+        _ => Error::BadReference { field },
+    })
 }
 
 /// What an interface is for, in words, for descriptions: `link 0 to lyon.r1`,

@@ -365,23 +365,10 @@ pub fn dnsmasq_conf(plan: &Plan, listen: &[IpAddr], dir: &Path) -> Option<String
     Some(out)
 }
 
-/// Expand `${VAR}` references from the environment. `None` when a referenced
-/// variable is unset (or empty).
+/// Expand `${VAR}` references from the environment (the one grammar of
+/// `netkit-units`). `None` when a referenced variable is unset (or empty).
 pub fn expand_env(text: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find('}')?;
-        let value = std::env::var(&after[..end])
-            .ok()
-            .filter(|v| !v.is_empty())?;
-        out.push_str(&value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
+    netkit_units::expand_env(text, "").ok()
 }
 
 /// 24 random hexadecimal characters from the kernel's generator.

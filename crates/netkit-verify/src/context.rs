@@ -349,6 +349,7 @@ impl CheckContext {
                 end: String::new(),
                 site: from.and_then(|f| self.site_of(f)),
                 agent: None,
+                change: None,
             },
         }
     }

@@ -428,41 +428,15 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-/// `90Mbps`, `1Gbps`, `500kbps`, `100000000` (bits per second).
+/// `90Mbps`, `1Gbps`, `500kbps`, `100000000` (bits per second): the one grammar of
+/// `netkit-units`, shared with topologies and the command line.
 pub fn parse_bandwidth(s: &str) -> Option<u64> {
-    let t = s.trim();
-    let lower = t.to_ascii_lowercase();
-    let (num, mult) = if let Some(n) = lower.strip_suffix("gbps").or(lower.strip_suffix("gbit")) {
-        (n, 1e9)
-    } else if let Some(n) = lower.strip_suffix("mbps").or(lower.strip_suffix("mbit")) {
-        (n, 1e6)
-    } else if let Some(n) = lower.strip_suffix("kbps").or(lower.strip_suffix("kbit")) {
-        (n, 1e3)
-    } else if let Some(n) = lower.strip_suffix("bps").or(lower.strip_suffix("bit")) {
-        (n, 1.0)
-    } else {
-        (lower.as_str(), 1.0)
-    };
-    let v: f64 = num.trim().parse().ok()?;
-    let bps = v * mult;
-    (bps.is_finite() && (1.0..1e15).contains(&bps)).then(|| bps.round() as u64)
+    netkit_units::parse_rate(s).ok()
 }
 
-/// `5s`, `500ms`, `2m`, `10` (seconds).
+/// `5s`, `500ms`, `2m`, `10` (seconds), longer than zero (`netkit-units`).
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    let t = s.trim().to_ascii_lowercase();
-    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (t.as_str(), 1.0)
-    };
-    let v: f64 = num.trim().parse().ok()?;
-    let secs = v * mult;
-    (secs.is_finite() && secs > 0.0 && secs <= 86_400.0).then(|| Duration::from_secs_f64(secs))
+    netkit_units::parse_positive_duration(s).ok()
 }
 
 /// Parse a playbook's text. `path` is the playbook file: messages name it and the
@@ -660,28 +634,26 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
                 let r = *r;
                 fields.push(("from", Loc::of(&r.from.referenced)));
                 fields.push(("to", Loc::of(&r.to.referenced)));
-                let min_bps = match parse_bandwidth(&r.min.value.0) {
-                    Some(b) => b,
-                    None => {
+                let min_bps = match netkit_units::parse_rate(&r.min.value.0) {
+                    Ok(b) => b,
+                    Err(e) => {
                         errors.push(err(
                             Some(Loc::of(&r.min.referenced)),
-                            format!("`{}` is not a bandwidth", r.min.value.0),
-                            Some(
-                                "write it with a unit, e.g. `min: 90Mbps` (bps, kbps, Mbps, Gbps)",
-                            ),
+                            e.to_string(),
+                            Some("e.g. `min: 90Mbps` (bps, kbps, Mbps, Gbps)"),
                         ));
                         0
                     }
                 };
                 let duration = match &r.duration {
                     None => Duration::from_secs(5),
-                    Some(d) => match parse_duration(&d.value.0) {
-                        Some(d) => d,
-                        None => {
+                    Some(d) => match netkit_units::parse_positive_duration(&d.value.0) {
+                        Ok(d) => d,
+                        Err(e) => {
                             errors.push(err(
                                 Some(Loc::of(&d.referenced)),
-                                format!("`{}` is not a duration", d.value.0),
-                                Some("write it like `5s`, `500ms` or `1m`"),
+                                e.to_string(),
+                                Some("e.g. `duration: 5s`"),
                             ));
                             Duration::from_secs(5)
                         }
