@@ -181,7 +181,7 @@ impl Walker {
                 k.span,
                 format!("`switch` is for access points: `{id}` is a {}", d.kind),
                 if d.kind == DeviceKind::Switch {
-                    format!("a switch's trunk goes to its `uplink`: write `uplink:` instead")
+                    "a switch's trunk goes to its `uplink`: write `uplink:` instead".to_string()
                 } else {
                     format!("remove `switch`, or make `{id}` a `kind: access-point`")
                 },
@@ -348,6 +348,7 @@ impl Walker {
             .collect();
         let mut good = vec![false; ok.len()];
         let mut reported: HashSet<usize> = HashSet::new();
+        #[allow(clippy::needless_range_loop)] // `start` indexes `ok` and `path` too.
         for start in 0..ok.len() {
             let mut path: Vec<usize> = vec![start];
             let mut at = start;

@@ -440,11 +440,8 @@ fn plan_site(
             _ => fresh.push(key.clone()),
         }
     }
-    let mut next = ids_taken.iter().max().copied().unwrap_or(0) + 1;
-    for key in fresh {
-        numbered.push((next, key));
-        next += 1;
-    }
+    let first = ids_taken.iter().max().copied().unwrap_or(0) + 1;
+    numbered.extend((first..).zip(fresh));
     numbered.sort_unstable();
     let id_of: HashMap<String, String> = numbered
         .iter()
