@@ -34,4 +34,10 @@ for svc in frr snmpd; do
   fi
 done
 
+# A real UCI parser for the tests of the OpenWrt files (`netkit config --target openwrt`).
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import uciparse' 2>/dev/null; then
+  python3 -m pip install --quiet --break-system-packages uciparse 2>/dev/null \
+    || python3 -m pip install --quiet uciparse
+fi
+
 command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust stable (https://rustup.rs)" >&2; exit 2; }

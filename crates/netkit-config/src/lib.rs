@@ -101,7 +101,7 @@ pub enum Error {
     #[error("unknown configuration target `{0}`: use frr, ios, linux or openwrt")]
     UnknownTarget(String),
     #[error(
-        "{0} is not a device of the plan for this target: pick a router, l3-switch or firewall id (frr, ios, linux), a switch with ports (ios) or an access point (openwrt)"
+        "{0} is not a layer-3 device of the plan for this target: pick a router, l3-switch or firewall id (frr, ios, linux), a switch with ports (ios) or an access point with Wi-Fi (openwrt)"
     )]
     UnknownDevice(String),
     #[error(

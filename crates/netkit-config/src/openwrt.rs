@@ -10,8 +10,7 @@
 //! [`Secrets::Expand`]; otherwise the `key`/`auth_secret` lines are comments naming the
 //! variable. A wireless file whose SSIDs use a secret is marked private (written 0600).
 //!
-//! Values are single-quoted UCI strings; a `'` inside is written `'\''` as `uci
-//! export` does.
+//! Values are quoted UCI strings (see [`quote`]).
 
 use std::fmt::Write;
 
@@ -21,10 +20,17 @@ use netkit_plan::{Plan, SsidPlan, WifiPlan};
 use crate::text::ident;
 use crate::{Error, Result, Secrets};
 
-/// A UCI single-quoted value.
+/// A UCI quoted value: single quotes; double quotes when the value holds a `'` (and
+/// no `"` or `\`); otherwise `'\''` for each `'`, as `uci export` writes it.
 pub fn quote(value: &str) -> String {
     let clean: String = value.chars().filter(|c| !c.is_control()).collect();
-    format!("'{}'", clean.replace('\'', "'\\''"))
+    if !clean.contains('\'') {
+        format!("'{clean}'")
+    } else if !clean.contains(['"', '\\']) {
+        format!("\"{clean}\"")
+    } else {
+        format!("'{}'", clean.replace('\'', "'\\''"))
+    }
 }
 
 /// UCI section and interface names: `[A-Za-z0-9_]`.
