@@ -368,3 +368,64 @@ fn no_passphrase_in_plan_report_or_log() {
         "{err}"
     );
 }
+
+#[test]
+fn report_has_the_patching_and_wifi_plans_in_both_languages() {
+    for (lang, patching, wifi, uplink) in [
+        ("fr", "Plan de brassage", "Plan Wi-Fi", "liaison montante"),
+        ("en", "Patching plan", "Wi-Fi plan", "uplink"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        netkit()
+            .args(["report", "--lang", lang, "-o"])
+            .arg(dir.path())
+            .arg(example())
+            .assert()
+            .success();
+        let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+        let html = read("index.html");
+        assert!(
+            html.contains(&format!("<h2>{patching}</h2>"))
+                && html.contains(&format!("<h2>{wifi}</h2>"))
+        );
+        for f in [
+            "cabling.csv",
+            "cabling.md",
+            "netbox-cables.csv",
+            "cable-labels.txt",
+        ] {
+            assert!(html.contains(f), "{f} listed in index.html");
+        }
+        let csv = read("cabling.csv");
+        // One row per port in use, plus the header: 15 on sw1, 18 on sw2.
+        assert_eq!(csv.lines().count(), 1 + 15 + 18);
+        assert!(csv.contains("baie-a,pp1:2,hq.sw1,4,10,"), "{csv}");
+        assert!(csv.contains(uplink));
+        if lang == "fr" {
+            for word in ["uplink", "trunk", "access point", ",blue"] {
+                assert!(
+                    !csv.contains(word) && !read("cabling.md").contains(word),
+                    "{word}"
+                );
+            }
+        }
+        let nb = read("netbox-cables.csv");
+        assert!(nb.starts_with("side_a_device,side_a_type,side_a_name,side_b_device,side_b_type,side_b_name,type,status,label,color\r\n"));
+        assert!(nb.contains("hq.sw1,dcim.interface,GigabitEthernet1/0/4,hq.baie-a.pp1,dcim.frontport,2,cat6,planned,HQ-C004,"));
+        let labels = read("cable-labels.txt");
+        assert_eq!(
+            labels.lines().count(),
+            1 + plan_json(&example()).layer2.cables.len()
+        );
+        let c4: Vec<&str> = labels
+            .lines()
+            .find(|l| l.starts_with("HQ-C004 "))
+            .map(|l| l.split_whitespace().collect())
+            .unwrap_or_default();
+        assert_eq!(
+            c4,
+            ["HQ-C004", "hq.sw1:4", "<->", "baie-a.pp1:2"],
+            "{labels}"
+        );
+    }
+}
