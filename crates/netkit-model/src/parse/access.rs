@@ -24,6 +24,8 @@ const RACK_KEYS: &[&str] = &["panels", "panel_ports", "description"];
 const MAX_PORTS: i64 = 1024;
 const MAX_PANELS: i64 = 64;
 const MAX_PANEL_PORTS: i64 = 96;
+const MAX_SWITCHES: usize = 1000;
+const MAX_ACCESS_POINTS: usize = 4000;
 
 /// The first value of `key` in a mapping node, with its key, when not null.
 fn entry<'a>(node: &'a Node, key: &str) -> Option<(&'a Node, &'a Node)> {
@@ -93,6 +95,27 @@ impl Walker {
                 };
                 self.device_layer2(site, d, v, &mut raw_switches, &mut raw_aps);
             }
+        }
+        // Bounds, so that a hostile file stays fast (the checks below are linear or
+        // quadratic in these counts); real sites have tens.
+        if raw_switches.len() > MAX_SWITCHES {
+            self.error(
+                raw_switches[MAX_SWITCHES].span,
+                format!(
+                    "site `{site}` has {} switches with ports: at most {MAX_SWITCHES} per site",
+                    raw_switches.len()
+                ),
+                "split the site, or leave `ports`/`uplink` out of the switches that are only drawn",
+            );
+            raw_switches.truncate(MAX_SWITCHES);
+        }
+        if raw_aps.len() > MAX_ACCESS_POINTS {
+            self.error(
+                raw_aps[MAX_ACCESS_POINTS].3,
+                format!("site `{site}` has {} access points on switches: at most {MAX_ACCESS_POINTS} per site", raw_aps.len()),
+                "split the site into several sites",
+            );
+            raw_aps.truncate(MAX_ACCESS_POINTS);
         }
         out.switches = self.resolve_uplinks(site, devices, raw_switches);
 
@@ -346,49 +369,62 @@ impl Walker {
             .filter(|d| d.kind.is_layer3())
             .map(|d| d.name.as_str())
             .collect();
-        let mut good = vec![false; ok.len()];
-        let mut reported: HashSet<usize> = HashSet::new();
-        #[allow(clippy::needless_range_loop)] // `start` indexes `ok` and `path` too.
+        // Each switch is resolved once (linear in the number of switches): `state` is
+        // unknown, on the current path (with its position), or known good/bad.
+        #[derive(Clone, Copy)]
+        enum State {
+            Unknown,
+            OnPath(usize),
+            Done(bool),
+        }
+        let mut state = vec![State::Unknown; ok.len()];
         for start in 0..ok.len() {
-            let mut path: Vec<usize> = vec![start];
+            if !matches!(state[start], State::Unknown) {
+                continue;
+            }
+            let mut path: Vec<usize> = Vec::new();
             let mut at = start;
             let ends_l3 = loop {
+                match state[at] {
+                    State::Done(g) => break g,
+                    State::OnPath(pos) => {
+                        let cycle = &path[pos..];
+                        let first = *cycle.iter().min().unwrap_or(&at);
+                        let rot = cycle.iter().position(|&c| c == first).unwrap_or(0);
+                        let mut names: Vec<&str> = (0..cycle.len())
+                            .map(|k| ok[cycle[(rot + k) % cycle.len()]].0.name.as_str())
+                            .collect();
+                        names.push(&ok[first].0.name);
+                        let msg = format!("uplink loop in site `{site}`: {}", names.join(" -> "));
+                        let span = ok[first].1;
+                        self.error(
+                            span,
+                            msg,
+                            "a chain of uplinks ends at a layer-3 device: uplink one of these switches to a router, l3-switch or firewall",
+                        );
+                        break false;
+                    }
+                    State::Unknown => {}
+                }
+                state[at] = State::OnPath(path.len());
+                path.push(at);
                 let up = ok[at].0.uplink.as_str();
                 if l3.contains(up) {
                     break true;
                 }
                 match by_name.get(up) {
                     None => break false,
-                    Some(&next) => {
-                        if let Some(pos) = path.iter().position(|&p| p == next) {
-                            let cycle = &path[pos..];
-                            if cycle.iter().all(|c| !reported.contains(c)) {
-                                let first = *cycle.iter().min().unwrap_or(&next);
-                                let mut names: Vec<&str> = Vec::new();
-                                let rot = cycle.iter().position(|&c| c == first).unwrap_or(0);
-                                for k in 0..cycle.len() {
-                                    names.push(&ok[cycle[(rot + k) % cycle.len()]].0.name);
-                                }
-                                names.push(&ok[first].0.name);
-                                let msg =
-                                    format!("uplink loop in site `{site}`: {}", names.join(" -> "));
-                                let span = ok[first].1;
-                                reported.extend(cycle.iter().copied());
-                                self.error(
-                                    span,
-                                    msg,
-                                    "a chain of uplinks ends at a layer-3 device: uplink one of these switches to a router, l3-switch or firewall",
-                                );
-                            }
-                            break false;
-                        }
-                        path.push(next);
-                        at = next;
-                    }
+                    Some(&next) => at = next,
                 }
             };
-            good[start] = ends_l3;
+            for p in path {
+                state[p] = State::Done(ends_l3);
+            }
         }
+        let good: Vec<bool> = state
+            .iter()
+            .map(|s| matches!(s, State::Done(true)))
+            .collect();
         ok.into_iter()
             .zip(good)
             .filter_map(|((s, _), g)| g.then_some(s))
