@@ -1,5 +1,6 @@
-//! `netkit config TOPOLOGY --target frr|ios|linux -o DIR`: one configuration file (two
-//! for linux) per layer-3 device, each written atomically into DIR.
+//! `netkit config TOPOLOGY --target frr|ios|linux|openwrt -o DIR`: one configuration
+//! file (two for linux) per layer-3 device, one per switch with `ios`, two per access
+//! point with `openwrt` (the wireless one 0600), each written atomically into DIR.
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -81,7 +82,11 @@ pub fn run(args: Args) -> Result<Outcome> {
         println!("{}", path.display());
     }
     if files.is_empty() && common::stderr_is_terminal() {
-        eprintln!("netkit: the plan has no layer-3 device: nothing to write");
+        let what = match target {
+            Target::Openwrt => "access point with Wi-Fi",
+            _ => "layer-3 device",
+        };
+        eprintln!("netkit: the plan has no {what}: nothing to write");
     }
     Ok(Outcome::Success)
 }
