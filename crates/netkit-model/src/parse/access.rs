@@ -857,6 +857,15 @@ impl Walker {
         for (span, m, h) in problems {
             self.error(span, m, h);
         }
+        if l2.access_points.is_empty() {
+            for w in &l2.wifi {
+                self.warning(
+                    w.span,
+                    format!("no access point of site `{site}` broadcasts the SSID of `{site}.{}`", w.segment),
+                    "add an access point on a switch, e.g. `ap1: { kind: access-point, switch: sw1 }`",
+                );
+            }
+        }
     }
 
     /// RADIUS servers are named hosts of the topology.
