@@ -133,6 +133,18 @@ fn check_bytes(
     let Some(topology) = parsed.topology else {
         return Err(parsed.diagnostics);
     };
+    // Wi-Fi passphrases of the wrong length once expanded make the topology invalid;
+    // unset variables are only a warning, given by `validate`.
+    let env = |name: &str| std::env::var(name).ok();
+    let secrets: Vec<Diagnostic> = netkit_model::check_secrets(&topology, &env)
+        .into_iter()
+        .filter(|d| d.severity == netkit_model::Severity::Error)
+        .collect();
+    if !secrets.is_empty() {
+        let mut all = parsed.diagnostics;
+        all.extend(secrets);
+        return Err(all);
+    }
     match netkit_plan::plan(&topology, previous) {
         Ok(plan) => Ok(Checked {
             topology,

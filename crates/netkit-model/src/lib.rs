@@ -5,6 +5,7 @@
 //! checks what can be checked on the text alone (syntax, types, names, references,
 //! CIDR syntax, pins inside their pools). The planner (`netkit-plan`) does the rest.
 
+mod access;
 mod diagnostic;
 mod parse;
 pub mod spreadsheet;
@@ -13,6 +14,7 @@ mod text;
 mod types;
 mod yaml;
 
+pub use access::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use parse::{MAX_BYTES, Parsed, parse};
 pub use types::*;

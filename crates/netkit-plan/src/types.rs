@@ -40,6 +40,10 @@ pub struct Plan {
     /// SNMP settings without secrets: the secret fields keep their `${VAR}` text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snmp: Option<SnmpPlan>,
+    /// Switches, cables and Wi-Fi (`switches`, `cables`, `wifi` in the JSON; absent
+    /// when the topology has no access layer).
+    #[serde(flatten)]
+    pub layer2: crate::Layer2Plan,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@
 mod acceptance;
 mod appendix;
 mod closing;
+mod cabling;
 mod esc;
 mod figures;
 mod graph;
@@ -115,7 +116,8 @@ pub enum Error {
     Deadline(String),
 }
 
-/// The names of the files [`render`] produces, in order.
+/// The names of the files [`render`] produces, in order; a plan with an access layer
+/// adds [`ACCESS_FILES`] after them.
 pub const FILES: &[&str] = &[
     "index.html",
     "topology.svg",
@@ -133,6 +135,9 @@ pub const FILES: &[&str] = &[
     "netbox-prefixes.csv",
     "netbox-ip-addresses.csv",
 ];
+
+/// Files added when the plan has switches, cables or Wi-Fi.
+pub const ACCESS_FILES: &[&str] = cabling::FILES;
 
 /// Every document for `plan`.
 ///
@@ -191,6 +196,11 @@ pub fn render(
         ("netbox-prefixes.csv".into(), nb(K::NetboxPrefixes)),
         ("netbox-ip-addresses.csv".into(), nb(K::NetboxAddresses)),
     ];
+    let access_layer = !plan.layer2.is_empty();
+    let mut described = described;
+    if access_layer {
+        described.extend(cabling::described(l));
+    }
     let files: Vec<(&str, String)> = vec![
         (
             "index.html",
@@ -219,6 +229,23 @@ pub fn render(
         ("netbox-ip-addresses.csv", tables::netbox_addresses(&ctx)),
     ];
     debug_assert_eq!(files.iter().map(|f| f.0).collect::<Vec<_>>(), FILES);
+    let mut files = files;
+    if access_layer {
+        // The patching and Wi-Fi plans: a chapter of index.html before the file list,
+        // and their own files after the others (`cabling::FILES`).
+        if let Some((_, html)) = files.first_mut()
+            && let Some(at) = html.find("<section class=\"chapter\" id=\"files\">")
+        {
+            html.insert_str(at, &cabling::html_section(plan, l));
+        }
+        let extra = [
+            cabling::csv(plan, l),
+            cabling::markdown(plan, l),
+            cabling::netbox_cables(plan),
+            cabling::labels(plan, l),
+        ];
+        files.extend(cabling::FILES.iter().copied().zip(extra));
+    }
     Ok(files
         .into_iter()
         .map(|(name, text)| ReportFile {

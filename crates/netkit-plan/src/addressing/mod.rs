@@ -921,5 +921,6 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
         internet,
         dns,
         snmp,
+        layer2: Default::default(),
     })
 }
