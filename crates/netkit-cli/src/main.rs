@@ -19,9 +19,9 @@ mod cmd_report;
 mod cmd_snmp;
 mod cmd_validate;
 mod cmd_verify;
-mod plan_json;
 mod common;
 mod pdf;
+mod plan_json;
 mod verify_compare;
 
 pub use common::Outcome;

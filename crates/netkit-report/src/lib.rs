@@ -10,8 +10,8 @@
 
 mod acceptance;
 mod appendix;
-mod closing;
 mod cabling;
+mod closing;
 mod esc;
 mod figures;
 mod graph;
