@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
 
-archive="$(ls ../shared/rustsec-advisory-db-*.tar.gz 2>/dev/null | sort | tail -1 || true)"
+archive="${ADVISORY_DB_ARCHIVE:-$(ls ../shared/rustsec-advisory-db-*.tar.gz 2>/dev/null | sort | tail -1 || true)}"
 if [ -z "$archive" ]; then
   echo "deny: no ../shared/rustsec-advisory-db-*.tar.gz: cannot check advisories offline" >&2
   exit 2
