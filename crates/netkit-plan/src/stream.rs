@@ -40,6 +40,8 @@ pub fn plan_deferred(
 ) -> Result<DeferredPlan, Vec<Diagnostic>> {
     let mut plan = crate::address(topology, previous)?;
     crate::routing::fill_deferred(&mut plan, topology)?;
+    // Switches, cables and Wi-Fi: small, planned here like in `crate::plan`.
+    crate::layer2::fill(&mut plan, topology, previous)?;
     Ok(DeferredPlan { plan })
 }
 
