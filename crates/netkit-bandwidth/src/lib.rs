@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub mod agent;
 pub mod auth;
 pub mod client;
-mod frame;
+pub mod frame;
 pub mod iperf3;
 pub mod lab;
 mod meter;
@@ -354,58 +354,17 @@ pub(crate) fn flow(
     }
 }
 
-/// Parse a duration: `5s`, `500ms`, `1.5s`, `2m`, or a bare number of seconds.
+/// Parse a duration: `5s`, `500ms`, `1.5s`, `2m`, or a bare number of seconds, up to
+/// 24 h (the one grammar of `netkit-units`).
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    let t = s.trim();
-    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix("min") {
-        (n, 60.0)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else if let Some(n) = t.strip_suffix('h') {
-        (n, 3600.0)
-    } else {
-        (t, 1.0)
-    };
-    let v: f64 = num.trim().parse().ok()?;
-    if !v.is_finite() || v < 0.0 || v * mult > 1e9 {
-        return None;
-    }
-    Some(Duration::from_secs_f64(v * mult))
+    netkit_units::parse_duration(s).ok()
 }
 
 /// Parse a rate in bits per second: `90Mbps`, `90 Mbit/s`, `1Gbps`, `500k`, `100M`.
-/// Decimal prefixes (k = 1000). `MBps`/`MB/s` mean bytes.
+/// Decimal prefixes (k = 1000). `MBps`/`MB/s` (bytes) are refused, as everywhere
+/// (`netkit-units`).
 pub fn parse_rate(s: &str) -> Option<u64> {
-    let t = s.trim();
-    let digits_end = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let v: f64 = t[..digits_end].parse().ok()?;
-    let unit = t[digits_end..].trim();
-    let (prefix, rest) = match unit.chars().next() {
-        Some('k' | 'K') => (1e3, &unit[1..]),
-        Some('M') => (1e6, &unit[1..]),
-        Some('G' | 'g') => (1e9, &unit[1..]),
-        Some('T' | 't') => (1e12, &unit[1..]),
-        _ => (1.0, unit),
-    };
-    let bytes = matches!(rest, "B" | "Bps" | "B/s" | "Byte/s" | "bytes/s");
-    let bits = matches!(
-        rest.to_ascii_lowercase().as_str(),
-        "" | "bps" | "bit/s" | "bits/s" | "b/s" | "bit" | "b"
-    );
-    if !bytes && !bits {
-        return None;
-    }
-    let r = v * prefix * if bytes { 8.0 } else { 1.0 };
-    if !r.is_finite() || !(0.0..=1e15).contains(&r) {
-        return None;
-    }
-    Some(r.round() as u64)
+    netkit_units::parse_rate(s).ok()
 }
 
 /// `94.12 Mbit/s`.
@@ -459,7 +418,8 @@ mod tests {
         assert_eq!(parse_rate("1Gbps"), Some(1_000_000_000));
         assert_eq!(parse_rate("1.5G"), Some(1_500_000_000));
         assert_eq!(parse_rate("500k"), Some(500_000));
-        assert_eq!(parse_rate("10MBps"), Some(80_000_000));
+        // Bytes are refused, as in topologies and playbooks (netkit-units).
+        assert_eq!(parse_rate("10MBps"), None);
         assert_eq!(parse_rate("fast"), None);
         assert_eq!(parse_rate("10 parsecs"), None);
     }

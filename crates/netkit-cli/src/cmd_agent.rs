@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use netkit_model::terminal::safe;
+
 use anyhow::{Context, Result, bail};
 use netkit_agent::{AllowList, ServerConfig};
 use netkit_bandwidth::agent::{self, AgentConfig};
@@ -51,16 +53,13 @@ pub struct Args {
     max_pps: u32,
 }
 
+// The one grammar and message of netkit-units, as in topologies and playbooks.
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    netkit_bandwidth::parse_duration(s)
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("`{s}` is not a duration: write it like 60s, 500ms or 2m"))
+    netkit_units::parse_positive_duration(s).map_err(|e| e.to_string())
 }
 
 fn parse_rate(s: &str) -> Result<u64, String> {
-    netkit_bandwidth::parse_rate(s)
-        .filter(|r| *r > 0)
-        .ok_or_else(|| format!("`{s}` is not a rate: write it like 100Mbps or 1Gbps"))
+    netkit_units::parse_rate(s).map_err(|e| e.to_string())
 }
 
 /// The token from `--token-file`, else the environment; `None` when neither.
@@ -122,7 +121,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     config.max_concurrent = args.max_concurrent;
     config.max_streams = args.max_streams;
     config.max_rate_bps = args.max_rate.unwrap_or(0);
-    config.log = Arc::new(|line| eprintln!("{} netkit agent: {line}", now()));
+    config.log = Arc::new(|line| eprintln!("{} netkit agent: {}", now(), safe(line)));
     let mut server = ServerConfig::new(token);
     server.allow = allow;
     server.max_sessions = usize::from(args.max_sessions);

@@ -69,20 +69,17 @@ pub struct Args {
     connect_timeout: std::time::Duration,
 }
 
+// The one grammar and message of netkit-units, as in topologies and playbooks.
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    netkit_bandwidth::parse_duration(s)
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("`{s}` is not a duration: write it like 5s, 500ms or 1m"))
+    netkit_units::parse_positive_duration(s).map_err(|e| e.to_string())
 }
 
 fn parse_duration_or_zero(s: &str) -> Result<std::time::Duration, String> {
-    netkit_bandwidth::parse_duration(s)
-        .ok_or_else(|| format!("`{s}` is not a duration: write it like 1s or 500ms"))
+    netkit_units::parse_duration(s).map_err(|e| e.to_string())
 }
 
 fn parse_rate(s: &str) -> Result<u64, String> {
-    netkit_bandwidth::parse_rate(s)
-        .ok_or_else(|| format!("`{s}` is not a rate: write it like 90Mbps or 1Gbps"))
+    netkit_units::parse_rate(s).map_err(|e| e.to_string())
 }
 
 pub fn run(args: Args) -> Result<Outcome> {

@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
+
+use netkit_model::terminal::safe_multiline;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -171,7 +173,7 @@ fn up(
         "lab".into(),
         "listen".into(),
     ]);
-    let bar = if common::stderr_is_terminal() {
+    let bar = if common::show_progress() && common::verbosity() != common::Verbosity::Verbose {
         let pb = ProgressBar::new_spinner();
         pb.set_style(
             ProgressStyle::with_template("{spinner} lab {prefix}: {msg}")
@@ -186,6 +188,10 @@ fn up(
     if let Some(pb) = &bar {
         let pb = pb.clone();
         opts.progress = Some(Box::new(move |m: &str| pb.set_message(m.to_string())));
+    } else if common::verbosity() == common::Verbosity::Verbose {
+        // --verbose: every step on its own line, in a pipe too.
+        let lab = lab.clone();
+        opts.progress = Some(Box::new(move |m: &str| eprintln!("netkit: lab {lab}: {m}")));
     }
     let result = netkit_lab::up(&loaded.plan, &opts);
     if let Some(pb) = bar {
@@ -211,7 +217,7 @@ fn up(
         r.elapsed.as_secs_f64()
     );
     for w in &r.warnings {
-        eprintln!("netkit: warning: {w}");
+        eprintln!("netkit: warning: {}", safe_multiline(w));
     }
     if !healthy {
         eprintln!(

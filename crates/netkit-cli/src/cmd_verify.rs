@@ -3,6 +3,8 @@
 //! one failed or could not run, 2 when verify itself could not run.
 
 use std::path::{Path, PathBuf};
+
+use netkit_model::terminal::safe_multiline;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +17,7 @@ use netkit_verify::{Check, CheckContext, RunInfo};
 
 use crate::Outcome;
 use crate::common;
+use crate::verify_compare;
 
 #[path = "cmd_verify_live.rs"]
 mod live;
@@ -87,6 +90,10 @@ pub struct Opts {
     pub requester: Option<String>,
     #[command(flatten)]
     pub live: live::LiveArgs,
+    /// Mark each result against an earlier run (its `--format json` output): new-failure,
+    /// fixed, still-failing, unchanged or new; the table lists the changes first.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub compare: Option<PathBuf>,
 }
 
 /// A YAML file is a playbook when it has a top-level `checks:`, `topology:` or `auto:`.
@@ -105,16 +112,13 @@ pub fn run(args: Args) -> Result<Outcome> {
             );
         }
     }
-    let probe_timeout = playbook::parse_duration(&args.probe_timeout).with_context(|| {
-        format!(
-            "--probe-timeout {} is not a duration: write it like 1s or 500ms",
-            args.probe_timeout
-        )
-    })?;
+    let probe_timeout = netkit_units::parse_positive_duration(&args.probe_timeout)
+        .map_err(|e| anyhow::anyhow!("--probe-timeout: {e}"))?;
     let run_timeout = match &args.timeout {
-        Some(t) => Some(playbook::parse_duration(t).with_context(|| {
-            format!("--timeout {t} is not a duration: write it like 10m or 90s")
-        })?),
+        Some(t) => Some(
+            netkit_units::parse_positive_duration(t)
+                .map_err(|e| anyhow::anyhow!("--timeout: {e}"))?,
+        ),
         None => None,
     };
     if args.tries == 0 || args.tries > 20 {
@@ -127,6 +131,11 @@ pub fn run(args: Args) -> Result<Outcome> {
         );
     }
 
+    let previous = match &args.compare {
+        Some(p) => Some(verify_compare::load_previous(p)?),
+        None => None,
+    };
+
     let bytes = common::read_file(&args.input)?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let is_json = text.trim_start().starts_with('{');
@@ -135,7 +144,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(pb) => pb,
             Err(errors) => {
                 for e in &errors {
-                    eprintln!("{e}");
+                    eprintln!("{}", safe_multiline(&e.to_string()));
                 }
                 bail!(
                     "{} is not a valid playbook ({} problem{} above): fix it and run again",
@@ -158,7 +167,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         let errors = playbook::validate(&pb, &loaded.plan);
         if !errors.is_empty() {
             for e in &errors {
-                eprintln!("{e}");
+                eprintln!("{}", safe_multiline(&e.to_string()));
             }
             bail!(
                 "{} names things topology {} does not have ({} problem{} above): fix the ids",
@@ -214,7 +223,17 @@ pub fn run(args: Args) -> Result<Outcome> {
                     }
                     Arc::new(p)
                 }
-                Err(_) => plan,
+                // Checking against the other mode's tables would report differences
+                // that are not there (or hide real ones): refuse instead.
+                Err(diags) => {
+                    let why: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+                    bail!(
+                        "lab {lab_name} runs {} routing, and the expected routes of that mode cannot be computed from this plan ({}): rebuild the lab with `netkit lab up --routing {}` or fix the topology",
+                        st.routing,
+                        why.join("; "),
+                        plan.routing
+                    );
+                }
             }
         }
         _ => plan,
@@ -289,7 +308,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
 
     let total = netkit_verify::total_results(&ctx, &checks);
-    let bar = if common::stderr_is_terminal() {
+    let verbose = common::verbosity() == common::Verbosity::Verbose;
+    let bar = if common::show_progress() && !verbose {
         let bar = ProgressBar::new(total as u64);
         bar.set_style(
             ProgressStyle::with_template(
@@ -311,6 +331,10 @@ pub fn run(args: Args) -> Result<Outcome> {
             Verdict::Fail => c.1 += 1,
             Verdict::Error => c.2 += 1,
         }
+        if verbose {
+            // --verbose: each result on stderr as it finishes, in a pipe too.
+            eprint!("{}", plain_line(r));
+        }
         if let Some(b) = &bar {
             b.inc(1);
             let note = agent_note.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -325,7 +349,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let (results, note) = match target {
+    let (mut results, note) = match target {
         Target::Lab => (
             runtime.block_on(netkit_verify::run(
                 &ctx,
@@ -362,6 +386,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    let comparison = previous
+        .as_ref()
+        .map(|p| netkit_results::compare::mark(&mut results, p));
 
     let text = match args.format {
         Format::Json => results.to_json(),
@@ -369,15 +396,18 @@ pub fn run(args: Args) -> Result<Outcome> {
         Format::Table => {
             let to_terminal = args.output.is_none() && common::stdout_is_terminal();
             if to_terminal {
-                table(&results)
+                table(&results, comparison.as_ref())
             } else {
-                plain(&results)
+                plain(&results, comparison.as_ref())
             }
         }
     };
     common::emit(args.output.as_deref(), &text)?;
-    if args.output.is_some() || args.format != Format::Table {
-        eprintln!("{}", summary(&results));
+    if common::show_notes() && (args.output.is_some() || args.format != Format::Table) {
+        eprintln!("{}", safe_multiline(&summary(&results)));
+        if let Some(c) = &comparison {
+            eprintln!("{}", compare_summary(c));
+        }
     }
     if let Some(n) = &note {
         eprintln!("netkit: {n}");
@@ -479,15 +509,34 @@ fn summary(results: &Results) -> String {
     )
 }
 
-fn table(results: &Results) -> String {
+fn compare_summary(c: &netkit_results::compare::Comparison) -> String {
+    format!("since the previous run: {}", c.summary())
+}
+
+/// The results in the order a reader wants them: with --compare, what changed first.
+fn ordered(results: &Results) -> impl Iterator<Item = &CheckResult> {
+    netkit_results::compare::report_order(&results.results)
+        .into_iter()
+        .map(|i| &results.results[i])
+}
+
+fn table(results: &Results, comparison: Option<&netkit_results::compare::Comparison>) -> String {
     let mut t = Table::new();
+    let mut header = vec![
+        "verdict", "check", "from", "to", "target", "measured", "reason",
+    ];
+    if comparison.is_some() {
+        header.insert(0, "change");
+    }
     t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "verdict", "check", "from", "to", "target", "measured", "reason",
-        ]);
-    for r in &results.results {
-        t.add_row(vec![
+        .set_header(header);
+    for r in ordered(results) {
+        let mut row = Vec::with_capacity(8);
+        if comparison.is_some() {
+            row.push(r.change.map(|c| c.to_string()).unwrap_or_default());
+        }
+        row.extend([
             r.verdict.as_str().to_uppercase(),
             r.check.clone(),
             r.from.clone().unwrap_or_default(),
@@ -496,15 +545,37 @@ fn table(results: &Results) -> String {
             short_measured(r),
             r.reason.clone().unwrap_or_default(),
         ]);
+        t.add_row(row);
     }
-    format!("{t}\n{}\n", summary(results))
+    match comparison {
+        Some(c) => format!("{t}\n{}\n{}\n", summary(results), compare_summary(c)),
+        None => format!("{t}\n{}\n", summary(results)),
+    }
 }
 
 /// One line per result, tab-free and stable: for pipes, grep and logs.
-fn plain(results: &Results) -> String {
+fn plain(results: &Results, comparison: Option<&netkit_results::compare::Comparison>) -> String {
     let mut out = String::new();
-    for r in &results.results {
-        let mut line = format!(
+    for r in ordered(results) {
+        out.push_str(&plain_line(r));
+    }
+    out.push_str(&summary(results));
+    out.push('\n');
+    if let Some(c) = comparison {
+        out.push_str(&compare_summary(c));
+        out.push('\n');
+    }
+    out
+}
+
+/// `PASS reach hq.users -> lyon.users (10.2.0.1): 1/1 replies, 0.3 ms` and a newline.
+fn plain_line(r: &CheckResult) -> String {
+    {
+        let mut line = match r.change {
+            Some(c) => format!("[{c}] "),
+            None => String::new(),
+        };
+        line += &format!(
             "{} {} {} -> {}",
             r.verdict.as_str().to_uppercase(),
             r.check,
@@ -521,12 +592,9 @@ fn plain(results: &Results) -> String {
         if let Some(reason) = &r.reason {
             line.push_str(&format!(": {reason}"));
         }
-        out.push_str(&line);
-        out.push('\n');
+        line.push('\n');
+        line
     }
-    out.push_str(&summary(results));
-    out.push('\n');
-    out
 }
 
 fn xml_escape(s: &str) -> String {
@@ -598,14 +666,25 @@ fn junit(results: &Results) -> String {
             xml_escape(&case)
         ));
         let reason = xml_escape(r.reason.as_deref().unwrap_or(""));
+        // With --compare, each case carries its change as a test-case property (the
+        // place JUnit readers such as GitLab and Jenkins show per-case metadata).
+        let props = r
+            .change
+            .map(|c| {
+                format!(
+                    "      <properties>\n        <property name=\"change\" value=\"{c}\"/>\n      </properties>\n"
+                )
+            })
+            .unwrap_or_default();
         match r.verdict {
-            Verdict::Pass => o.push_str("/>\n"),
+            Verdict::Pass if props.is_empty() => o.push_str("/>\n"),
+            Verdict::Pass => o.push_str(&format!(">\n{props}    </testcase>\n")),
             Verdict::Fail => o.push_str(&format!(
-                ">\n      <failure message=\"{reason}\" type=\"fail\">{}</failure>\n    </testcase>\n",
+                ">\n{props}      <failure message=\"{reason}\" type=\"fail\">{}</failure>\n    </testcase>\n",
                 xml_escape(&r.measured.to_string())
             )),
             Verdict::Error => o.push_str(&format!(
-                ">\n      <error message=\"{reason}\" type=\"error\"/>\n    </testcase>\n"
+                ">\n{props}      <error message=\"{reason}\" type=\"error\"/>\n    </testcase>\n"
             )),
         }
     }

@@ -108,58 +108,10 @@ where
     (d <= limit && c != word).then(|| c.to_string())
 }
 
-/// `100Mbps`, `1.5Gbps`, `10M`, `100 Mbit/s`, `500kbps`, or a plain number of bits/s.
+/// `100Mbps`, `1.5Gbps`, `10M`, `100 Mbit/s`, `500kbps`, or a plain number of bits/s:
+/// the one grammar of `netkit-units`, shared with playbooks and the command line.
 pub(crate) fn parse_bandwidth(text: &str) -> Result<u64, String> {
-    // A decimal comma is common in French: `1,5Gbps`.
-    let t = text.trim().replace(',', ".");
-    let t = t.as_str();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let unit = unit.trim();
-    if number.is_empty() {
-        return Err(format!(
-            "`{text}` is not a bandwidth: it must start with a number"
-        ));
-    }
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{number}` in `{text}` is not a number"))?;
-    let (mult_char, rest) = match unit.chars().next() {
-        Some(c @ ('k' | 'K' | 'm' | 'M' | 'g' | 'G' | 't' | 'T')) => (Some(c), &unit[1..]),
-        _ => (None, unit),
-    };
-    let multiplier: f64 = match mult_char.map(|c| c.to_ascii_lowercase()) {
-        None => 1.0,
-        Some('k') => 1e3,
-        Some('m') => 1e6,
-        Some('g') => 1e9,
-        Some(_) => 1e12,
-    };
-    let rest_lower = rest.to_ascii_lowercase();
-    let bits = matches!(
-        rest_lower.as_str(),
-        "" | "bps" | "b/s" | "bit/s" | "bits/s" | "bit" | "bits" | "bit/sec" | "bits/sec"
-    );
-    if !bits || rest.starts_with('B') {
-        return Err(if rest.starts_with('B') {
-            format!(
-                "`{text}` looks like bytes per second; netkit reads bandwidth in bits per second (e.g. `100Mbps`)"
-            )
-        } else {
-            format!("`{text}` has an unknown unit `{unit}`")
-        });
-    }
-    let bps = (value * multiplier).round();
-    if bps.is_nan() || bps < 1.0 {
-        return Err(format!("`{text}` is not more than 0 bits per second"));
-    }
-    if bps > 1e15 {
-        return Err(format!("`{text}` is more than 1 Pbps"));
-    }
-    // Bounded above, so the conversion cannot truncate.
-    Ok(bps as u64)
+    netkit_units::parse_rate(text).map_err(|e| e.to_string())
 }
 
 /// What kind of prefix a field takes.

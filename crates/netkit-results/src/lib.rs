@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod compare;
+
+pub use compare::Change;
+
 pub const RESULTS_FORMAT: &str = "netkit-results/1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -83,6 +87,10 @@ pub struct CheckResult {
     /// (SPEC.md "Live networks: agents at the sites").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
+    /// Against an earlier run (`netkit verify --compare PREVIOUS.json`): `new-failure`,
+    /// `fixed`, `still-failing`, `unchanged` or `new`. Absent without `--compare`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
 }
 
 impl Results {

@@ -294,30 +294,10 @@ fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Expand `${VAR}` references from the environment. The error names the
-/// variable and the field, never a value.
+/// Expand `${VAR}` references from the environment (the one grammar of
+/// `netkit-units`). The error names the variable and the field, never a value.
 pub fn expand(text: &str, field: &str) -> Result<String, Error> {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            return Err(Error::Credentials(format!(
-                "{field} has an unclosed `${{`: write `${{VARIABLE}}`"
-            )));
-        };
-        let name = &after[..end];
-        let value = std::env::var(name).map_err(|_| {
-            Error::Credentials(format!(
-                "{field} refers to ${{{name}}}, which is not set in the environment: export {name} before running netkit"
-            ))
-        })?;
-        out.push_str(&value);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    netkit_units::expand_env(text, field).map_err(|e| Error::Credentials(e.to_string()))
 }
 
 /// Everything that can go wrong talking to an agent. Messages name the agent and

@@ -145,6 +145,13 @@ impl CheckContext {
     /// The network namespace of lab node `node` (device, segment test host, named
     /// host, `internet`); `None` on a live target.
     pub fn namespace(&self, node: &str) -> Option<String> {
+        // A segment without a free address has no test host of its own: its
+        // vantage named host stands in for it (`SegmentPlan::vantage_host`).
+        let node = self
+            .plan
+            .segment(node)
+            .and_then(|s| s.vantage_host())
+            .map_or(node, |h| h.id.as_str());
         match (&self.target, &self.lab) {
             (Target::Lab, Some(lab)) => Some((self.namespace_fn)(lab, node)),
             _ => None,
@@ -342,6 +349,7 @@ impl CheckContext {
                 end: String::new(),
                 site: from.and_then(|f| self.site_of(f)),
                 agent: None,
+                change: None,
             },
         }
     }

@@ -140,5 +140,6 @@ pub fn describe(unit: &Unit) -> (&'static str, Option<String>, Option<String>) {
         Unit::Path { from, to, .. } => ("path", Some(from.clone()), Some(to.id.clone())),
         Unit::Bandwidth(c) => ("bandwidth", Some(c.from.clone()), Some(c.to.clone())),
         Unit::Snmp(c) => ("snmp", Some(c.device.clone()), None),
+        Unit::Latency { from, to, .. } => ("latency", Some(from.clone()), Some(to.id.clone())),
     }
 }

@@ -160,6 +160,8 @@ pub struct SnmpCheck {
     pub expect: Vec<SnmpExpectation>,
 }
 
+pub use crate::checks::latency::LatencyCheck;
+
 /// One check of a playbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Check {
@@ -170,6 +172,7 @@ pub enum Check {
     Path(PathCheck),
     Bandwidth(BandwidthCheck),
     Snmp(SnmpCheck),
+    Latency(LatencyCheck),
 }
 
 impl Check {
@@ -183,6 +186,7 @@ impl Check {
             Check::Path(_) => "path",
             Check::Bandwidth(_) => "bandwidth",
             Check::Snmp(_) => "snmp",
+            Check::Latency(_) => "latency",
         }
     }
 
@@ -193,13 +197,14 @@ impl Check {
             Check::Isolate(c) => c.to.len(),
             Check::Tcp(c) => c.to.len(),
             Check::Snmp(c) => c.expect.len().max(1),
+            Check::Latency(c) => c.to.len(),
             _ => 1,
         }
     }
 }
 
 /// Every check kind a playbook may hold.
-pub const CHECK_KINDS: [&str; 7] = [
+pub const CHECK_KINDS: [&str; 8] = [
     "reach",
     "isolate",
     "tcp",
@@ -207,6 +212,7 @@ pub const CHECK_KINDS: [&str; 7] = [
     "path",
     "bandwidth",
     "snmp",
+    "latency",
 ];
 
 /// A check with where it was written.
@@ -299,6 +305,18 @@ enum RawCheck {
     // Boxed: by far the largest variant.
     Bandwidth(Box<RawBandwidth>),
     Snmp(RawSnmp),
+    Latency(RawLatency),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLatency {
+    from: Spanned<String>,
+    to: Spanned<OneOrMany>,
+    max_rtt: Option<Spanned<Scalar>>,
+    max_jitter: Option<Spanned<Scalar>>,
+    max_loss: Option<Spanned<Scalar>>,
+    count: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -410,41 +428,15 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
-/// `90Mbps`, `1Gbps`, `500kbps`, `100000000` (bits per second).
+/// `90Mbps`, `1Gbps`, `500kbps`, `100000000` (bits per second): the one grammar of
+/// `netkit-units`, shared with topologies and the command line.
 pub fn parse_bandwidth(s: &str) -> Option<u64> {
-    let t = s.trim();
-    let lower = t.to_ascii_lowercase();
-    let (num, mult) = if let Some(n) = lower.strip_suffix("gbps").or(lower.strip_suffix("gbit")) {
-        (n, 1e9)
-    } else if let Some(n) = lower.strip_suffix("mbps").or(lower.strip_suffix("mbit")) {
-        (n, 1e6)
-    } else if let Some(n) = lower.strip_suffix("kbps").or(lower.strip_suffix("kbit")) {
-        (n, 1e3)
-    } else if let Some(n) = lower.strip_suffix("bps").or(lower.strip_suffix("bit")) {
-        (n, 1.0)
-    } else {
-        (lower.as_str(), 1.0)
-    };
-    let v: f64 = num.trim().parse().ok()?;
-    let bps = v * mult;
-    (bps.is_finite() && (1.0..1e15).contains(&bps)).then(|| bps.round() as u64)
+    netkit_units::parse_rate(s).ok()
 }
 
-/// `5s`, `500ms`, `2m`, `10` (seconds).
+/// `5s`, `500ms`, `2m`, `10` (seconds), longer than zero (`netkit-units`).
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    let t = s.trim().to_ascii_lowercase();
-    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (t.as_str(), 1.0)
-    };
-    let v: f64 = num.trim().parse().ok()?;
-    let secs = v * mult;
-    (secs.is_finite() && secs > 0.0 && secs <= 86_400.0).then(|| Duration::from_secs_f64(secs))
+    netkit_units::parse_positive_duration(s).ok()
 }
 
 /// Parse a playbook's text. `path` is the playbook file: messages name it and the
@@ -642,28 +634,26 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
                 let r = *r;
                 fields.push(("from", Loc::of(&r.from.referenced)));
                 fields.push(("to", Loc::of(&r.to.referenced)));
-                let min_bps = match parse_bandwidth(&r.min.value.0) {
-                    Some(b) => b,
-                    None => {
+                let min_bps = match netkit_units::parse_rate(&r.min.value.0) {
+                    Ok(b) => b,
+                    Err(e) => {
                         errors.push(err(
                             Some(Loc::of(&r.min.referenced)),
-                            format!("`{}` is not a bandwidth", r.min.value.0),
-                            Some(
-                                "write it with a unit, e.g. `min: 90Mbps` (bps, kbps, Mbps, Gbps)",
-                            ),
+                            e.to_string(),
+                            Some("e.g. `min: 90Mbps` (bps, kbps, Mbps, Gbps)"),
                         ));
                         0
                     }
                 };
                 let duration = match &r.duration {
                     None => Duration::from_secs(5),
-                    Some(d) => match parse_duration(&d.value.0) {
-                        Some(d) => d,
-                        None => {
+                    Some(d) => match netkit_units::parse_positive_duration(&d.value.0) {
+                        Ok(d) => d,
+                        Err(e) => {
                             errors.push(err(
                                 Some(Loc::of(&d.referenced)),
-                                format!("`{}` is not a duration", d.value.0),
-                                Some("write it like `5s`, `500ms` or `1m`"),
+                                e.to_string(),
+                                Some("e.g. `duration: 5s`"),
                             ));
                             Duration::from_secs(5)
                         }
@@ -714,6 +704,54 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
                     reverse,
                     bidir,
                     iperf3,
+                })
+            }
+            RawCheck::Latency(r) => {
+                fields.push(("from", Loc::of(&r.from.referenced)));
+                fields.push(("to", Loc::of(&r.to.referenced)));
+                let mut limit =
+                    |v: &Option<Spanned<Scalar>>, parse: fn(&str) -> Option<f64>, how: &str| {
+                        let v = v.as_ref()?;
+                        let got = parse(&v.value.0);
+                        if got.is_none() {
+                            errors.push(err(
+                                Some(Loc::of(&v.referenced)),
+                                format!("`{}` is not valid here", v.value.0),
+                                Some(how),
+                            ));
+                        }
+                        got
+                    };
+                let max_rtt_ms = limit(
+                    &r.max_rtt,
+                    crate::checks::latency::parse_ms,
+                    "write a delay like `max_rtt: 50ms`",
+                );
+                let max_jitter_ms = limit(
+                    &r.max_jitter,
+                    crate::checks::latency::parse_ms,
+                    "write a delay like `max_jitter: 10ms`",
+                );
+                let max_loss_pct = limit(
+                    &r.max_loss,
+                    crate::checks::latency::parse_percent,
+                    "write a share like `max_loss: 1%`",
+                );
+                let count = r.count.unwrap_or(20);
+                if let Some(problem) = crate::checks::latency::problem(
+                    count,
+                    r.to.value.0.is_empty(),
+                    [max_rtt_ms, max_jitter_ms, max_loss_pct],
+                ) {
+                    errors.push(err(Some(at), problem.0, Some(problem.1)));
+                }
+                Check::Latency(LatencyCheck {
+                    from: r.from.value,
+                    to: r.to.value.0,
+                    max_rtt_ms,
+                    max_jitter_ms,
+                    max_loss_pct,
+                    count,
                 })
             }
             RawCheck::Snmp(r) => {
@@ -903,6 +941,14 @@ pub fn validate(pb: &Playbook, plan: &netkit_plan::Plan) -> Vec<PlaybookError> {
             Check::Snmp(r) => {
                 if plan.device(&r.device).is_none() {
                     bad("device", &r.device, "a device");
+                }
+            }
+            Check::Latency(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a segment, named host, device or site");
+                }
+                for t in r.to.iter().filter(|t| !target_ok(t)) {
+                    bad("to", t, "a segment, named host, device, site or address");
                 }
             }
         }
