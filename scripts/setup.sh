@@ -44,4 +44,19 @@ if [ -f docs/netkit.1 ] && ! cmp -s docs/netkit.1 "$man_dir/netkit.1" 2>/dev/nul
   "${sudo_cmd[@]}" install -D -m 0644 docs/netkit.1 "$man_dir/netkit.1"
 fi
 
+# A real UCI parser for the tests of the OpenWrt files (`netkit config --target openwrt`).
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import uciparse' 2>/dev/null; then
+  python3 -m pip install --quiet --break-system-packages uciparse 2>/dev/null \
+    || python3 -m pip install --quiet uciparse
+fi
+
 command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust stable (https://rustup.rs)" >&2; exit 2; }
+
+# Supply-chain checks (scripts/deny.sh) need cargo-deny; the fuzz smoke run needs
+# only a C++ compiler for libFuzzer (g++, part of build-essential).
+command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
+command -v g++ >/dev/null || {
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends g++ >/dev/null
+}

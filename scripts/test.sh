@@ -11,5 +11,9 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -q -- -D warnings
 echo "== cargo build"
 cargo build --workspace --all-targets -q
+echo "== cargo deny (advisories offline, licenses, bans, sources)"
+scripts/deny.sh
+echo "== fuzz smoke (a few seconds per target, stable Rust + libFuzzer)"
+fuzz/run.sh "${FUZZ_SECONDS:-5}"
 echo "== cargo test"
 cargo test --workspace --no-fail-fast -- "$@"

@@ -44,6 +44,10 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 /// A log sink: one line per event, never containing the token.
 pub type LogFn = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// A log sink for lines about one peer (refusals, closed handshakes): the
+/// embedding server may rate-limit them per peer address and escape them.
+pub type PeerLogFn = Arc<dyn Fn(SocketAddr, &str) + Send + Sync>;
+
 /// How the agent behaves.
 #[derive(Clone)]
 pub struct AgentConfig {
@@ -55,6 +59,8 @@ pub struct AgentConfig {
     /// Bits per second the agent sends at most in one test (0: unlimited).
     pub max_rate_bps: u64,
     pub log: LogFn,
+    /// Lines about one peer; `None`: `log` with the peer in front.
+    pub peer_log: Option<PeerLogFn>,
 }
 
 impl std::fmt::Debug for AgentConfig {
@@ -79,6 +85,7 @@ impl AgentConfig {
             max_concurrent: 2,
             max_rate_bps: 0,
             log: Arc::new(|line| eprintln!("{line}")),
+            peer_log: None,
         }
     }
 
@@ -93,6 +100,9 @@ impl AgentConfig {
 }
 
 type DataConn = (u16, u8, TcpStream);
+
+/// Held while a connection is in its handshake; dropped once authenticated.
+pub type HandshakeGuard = Box<dyn Send + Sync>;
 
 struct Pending {
     peer: IpAddr,
@@ -109,6 +119,13 @@ struct Shared {
 impl Shared {
     fn log(&self, line: &str) {
         (self.config.log)(line);
+    }
+
+    fn log_peer(&self, peer: SocketAddr, line: &str) {
+        match &self.config.peer_log {
+            Some(f) => f(peer, line),
+            None => (self.config.log)(&format!("{peer}: {line}")),
+        }
     }
 }
 
@@ -140,13 +157,13 @@ where
             r = listener.accept() => match r {
                 Ok((stream, peer)) => {
                     let Ok(permit) = shared.handshakes.clone().try_acquire_owned() else {
-                        shared.log(&format!("{peer}: dropped: {MAX_HANDSHAKES} connections already in handshake"));
+                        shared.log_peer(peer, &format!("dropped: {MAX_HANDSHAKES} connections already in handshake"));
                         continue;
                     };
                     let shared = shared.clone();
                     let stop = stop_rx.clone();
                     tasks.spawn(async move {
-                        handle_connection(shared, stream, peer, permit, stop).await;
+                        handle_connection(shared, stream, peer, Box::new(permit), stop).await;
                     });
                 }
                 Err(e) => {
@@ -174,7 +191,7 @@ async fn handle_connection(
     shared: Arc<Shared>,
     mut stream: TcpStream,
     peer: SocketAddr,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    permit: HandshakeGuard,
     stop: watch::Receiver<bool>,
 ) {
     let mut magic = [0u8; 8];
@@ -182,10 +199,21 @@ async fn handle_connection(
         Ok(Ok(_)) => {}
         Ok(Err(_)) => return,
         Err(_) => {
-            shared.log(&format!("{peer}: closed: no greeting within 5s"));
+            shared.log_peer(peer, "closed: no greeting within 5s");
             return;
         }
     }
+    after_magic(shared, stream, peer, magic, permit, stop).await;
+}
+
+async fn after_magic(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    magic: [u8; 8],
+    permit: HandshakeGuard,
+    stop: watch::Receiver<bool>,
+) {
     if &magic == CONTROL_MAGIC {
         let _ = stream.set_nodelay(true);
         control(shared, stream, peer, permit, stop).await;
@@ -193,9 +221,7 @@ async fn handle_connection(
         data(shared, stream, peer).await;
         drop(permit);
     } else {
-        shared.log(&format!(
-            "{peer}: closed: not a netkit client (unknown greeting; an iperf3 client? use `iperf3 -s` for those)"
-        ));
+        shared.log_peer(peer, "closed: not a netkit client (unknown greeting; an iperf3 client? use `iperf3 -s` for those)");
     }
 }
 
@@ -204,9 +230,7 @@ async fn data(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.read_exact(&mut hdr)).await {
         Ok(Ok(_)) => {}
         _ => {
-            shared.log(&format!(
-                "{peer}: data connection closed: incomplete header"
-            ));
+            shared.log_peer(peer, "data connection closed: incomplete header");
             return;
         }
     }
@@ -221,14 +245,14 @@ async fn data(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
         match map.get(&id) {
             Some(p) if p.peer == peer.ip() => Some(p.tx.clone()),
             Some(p) => {
-                shared.log(&format!(
-                    "{peer}: data connection refused: the test belongs to {}, data must come from the same address",
+                shared.log_peer(peer, &format!(
+                    "data connection refused: the test belongs to {}, data must come from the same address",
                     p.peer
                 ));
                 None
             }
             None => {
-                shared.log(&format!("{peer}: data connection refused: unknown test id"));
+                shared.log_peer(peer, "data connection refused: unknown test id");
                 None
             }
         }
@@ -246,7 +270,7 @@ async fn refuse(
     code: &str,
     message: String,
 ) {
-    shared.log(&format!("{peer}: refused ({code}): {message}"));
+    shared.log_peer(peer, &format!("refused ({code}): {message}"));
     let _ = frame::write_msg(
         w,
         &Msg::Error {
@@ -283,7 +307,7 @@ async fn control(
     shared: Arc<Shared>,
     stream: TcpStream,
     peer: SocketAddr,
-    handshake_permit: tokio::sync::OwnedSemaphorePermit,
+    handshake_permit: HandshakeGuard,
     mut stop: watch::Receiver<bool>,
 ) {
     let (mut r, mut w) = stream.into_split();
@@ -351,7 +375,7 @@ async fn control(
             .await;
         }
         Err(_) => {
-            shared.log(&format!("{peer}: closed before sending a request"));
+            shared.log_peer(peer, "closed before sending a request");
             return;
         }
     };
@@ -613,5 +637,60 @@ impl Drop for Unregister {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         map.remove(&self.id);
+    }
+}
+
+/// The bandwidth side of an agent, for a server that accepts connections itself and
+/// serves other protocols on the same port (`netkit-agent`): it reads the 8-byte
+/// greeting, and hands `netkit-bw/1` connections ([`Service::speaks`]) here.
+pub struct Service {
+    shared: Arc<Shared>,
+    stop_tx: watch::Sender<bool>,
+    stop_rx: watch::Receiver<bool>,
+}
+
+impl Service {
+    pub fn new(config: AgentConfig) -> Service {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        Service {
+            shared: Arc::new(Shared {
+                tests: Arc::new(Semaphore::new(usize::from(config.max_concurrent.max(1)))),
+                handshakes: Arc::new(Semaphore::new(MAX_HANDSHAKES)),
+                pending: Mutex::new(HashMap::new()),
+                config,
+            }),
+            stop_tx,
+            stop_rx,
+        }
+    }
+
+    /// Whether `magic` opens a `netkit-bw/1` connection (control or data).
+    pub fn speaks(magic: &[u8; 8]) -> bool {
+        magic == CONTROL_MAGIC || magic == DATA_MAGIC
+    }
+
+    /// Serve one connection whose greeting `magic` was already read. `guard` is
+    /// dropped when its handshake is over (authenticated, or refused).
+    pub async fn handle(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        magic: [u8; 8],
+        guard: HandshakeGuard,
+    ) {
+        after_magic(
+            self.shared.clone(),
+            stream,
+            peer,
+            magic,
+            guard,
+            self.stop_rx.clone(),
+        )
+        .await;
+    }
+
+    /// Abort running tests: their clients get a `shutdown` error.
+    pub fn shutdown(&self) {
+        let _ = self.stop_tx.send(true);
     }
 }

@@ -122,13 +122,29 @@ impl Token {
     }
 }
 
-pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+impl Token {
+    /// `HMAC-SHA256(token, label | a | b)`: the proof of another protocol built on
+    /// the same token (`netkit-agent/1` uses its own labels, so that a proof made
+    /// for one protocol is worth nothing in the other).
+    pub fn prove(&self, label: &[u8], a: &[u8], b: &[u8]) -> Vec<u8> {
+        self.mac(label, a, b).finalize().into_bytes().to_vec()
+    }
+
+    /// Constant-time check of a [`Token::prove`] proof.
+    pub fn verify(&self, label: &[u8], a: &[u8], b: &[u8], proof: &[u8]) -> bool {
+        self.mac(label, a, b).verify_slice(proof).is_ok()
+    }
+}
+
+/// `N` random bytes from the operating system's generator.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
     rand::rng().fill_bytes(&mut b);
     b
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -138,7 +154,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+/// Hexadecimal back to bytes; `None` when malformed or longer than 1,024 digits.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) || s.len() > 1024 {
         return None;
     }

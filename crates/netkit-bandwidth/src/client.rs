@@ -115,7 +115,15 @@ pub async fn run(opts: &Options, mut on_interval: impl FnMut(&Interval)) -> Resu
     let agent_nonce = unhex(&nonce).unwrap_or_default();
     let client_nonce = random_bytes::<32>();
     let proof = match (auth.as_str(), &opts.token) {
-        ("none", _) => None,
+        // A client that holds a token never accepts an agent that skips
+        // authentication: it could be anything, and its figures would be invented.
+        ("none", Some(_)) => {
+            return Err(Error::Auth {
+                addr,
+                message: "the agent announces no authentication (`auth: none`) although this client holds a token: refusing it (an impostor, or an agent started with --insecure-no-auth)".into(),
+            });
+        }
+        ("none", None) => None,
         ("hmac-sha256", Some(t)) => Some(hex(&t.client_proof(&agent_nonce, &client_nonce))),
         ("hmac-sha256", None) => {
             return Err(Error::Auth {

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub mod agent;
 pub mod auth;
 pub mod client;
-mod frame;
+pub mod frame;
 pub mod iperf3;
 pub mod lab;
 mod meter;

@@ -1,12 +1,16 @@
-//! `netkit agent`: the endpoint that `netkit bandwidth` and the `bandwidth` check
-//! talk to (protocol `netkit-bw/1`, default port 5301). Runs until SIGTERM or
-//! SIGINT, then aborts running tests and exits 0.
+//! `netkit agent`: the endpoint at a site that `netkit verify --target live` hands
+//! the checks of that source to (protocol `netkit-agent/1`), and that bandwidth
+//! tests talk to (`netkit-bw/1`), both on one port (default 5301). Runs until
+//! SIGTERM or SIGINT, then stops running sessions and tests and exits 0.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use netkit_model::terminal::safe;
+
 use anyhow::{Context, Result, bail};
+use netkit_agent::{AllowList, ServerConfig};
 use netkit_bandwidth::agent::{self, AgentConfig};
 use netkit_bandwidth::{DEFAULT_AGENT_PORT, TOKEN_ENV, Token, fmt_duration, fmt_rate};
 
@@ -38,6 +42,15 @@ pub struct Args {
     /// Listen inside this network namespace (e.g. a lab node's: acme.hq.r1).
     #[arg(long, value_name = "NAME")]
     netns: Option<String>,
+    /// Prefixes checks may probe (default: 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7).
+    #[arg(long, value_name = "PREFIX", num_args = 1..)]
+    allow: Vec<String>,
+    /// Coordinator sessions that may run at the same time.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    max_sessions: u16,
+    /// Probe packets per second one session may send, at most.
+    #[arg(long, value_name = "PPS", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_pps: u32,
 }
 
 // The one grammar and message of netkit-units, as in topologies and playbooks.
@@ -102,12 +115,20 @@ pub fn run(args: Args) -> Result<Outcome> {
             ),
         }
     };
-    let mut config = AgentConfig::new(token);
+    let allow = AllowList::parse(&args.allow).map_err(|e| anyhow::anyhow!("--allow {e}"))?;
+    let mut config = AgentConfig::new(token.clone());
     config.max_duration = args.max_duration;
     config.max_concurrent = args.max_concurrent;
     config.max_streams = args.max_streams;
     config.max_rate_bps = args.max_rate.unwrap_or(0);
-    config.log = Arc::new(|line| eprintln!("{} netkit agent: {line}", now()));
+    config.log = Arc::new(|line| eprintln!("{} netkit agent: {}", now(), safe(line)));
+    let mut server = ServerConfig::new(token);
+    server.allow = allow;
+    server.max_sessions = usize::from(args.max_sessions);
+    server.limits.max_rate_pps = args.max_pps;
+    server.limits.max_bandwidth_ms = args.max_duration.as_millis() as u64;
+    server.log = config.log.clone();
+    server.bandwidth = config.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -120,12 +141,13 @@ pub fn run(args: Args) -> Result<Outcome> {
             })?;
         let addr = listener.local_addr().unwrap_or(args.listen);
         (config.log)(&format!(
-            "listening on {addr}{} (protocol netkit-bw/1, auth {}, at most {} per test, {} stream(s), {} concurrent test(s), rate {})",
+            "listening on {addr}{} (protocols netkit-agent/1 and netkit-bw/1, auth {}, probes toward {}; bandwidth: at most {} per test, {} stream(s), {} concurrent test(s), rate {})",
             args.netns
                 .as_deref()
                 .map(|n| format!(" in namespace {n}"))
                 .unwrap_or_default(),
             if config.token.is_some() { "hmac-sha256" } else { "none (loopback only)" },
+            server.allow,
             fmt_duration(config.max_duration),
             config.max_streams,
             config.max_concurrent,
@@ -136,7 +158,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
         ));
         let log = config.log.clone();
-        agent::serve(listener, config, shutdown_signal(log.clone()))
+        netkit_agent::server::serve(listener, server, shutdown_signal(log.clone()))
             .await
             .context("the agent stopped")?;
         log("stopped");

@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
+
+use netkit_model::terminal::safe_multiline;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -215,7 +217,7 @@ fn up(
         r.elapsed.as_secs_f64()
     );
     for w in &r.warnings {
-        eprintln!("netkit: warning: {w}");
+        eprintln!("netkit: warning: {}", safe_multiline(w));
     }
     if !healthy {
         eprintln!(

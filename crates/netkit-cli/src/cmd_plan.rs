@@ -79,7 +79,19 @@ pub fn run(args: Args) -> Result<Outcome> {
         Some(p) => Some(read_previous(p)?),
         None => None,
     };
-    let loaded = common::load_with_previous(&args.topology, previous.as_ref())?;
+    // The plan JSON of a topology is streamed: its routing tables (most of its
+    // bytes) never sit in memory all at once.
+    let loaded = if args.format == Format::Json {
+        match crate::plan_json::load(&args.topology, previous.as_ref())? {
+            crate::plan_json::Input::Topology(deferred) => {
+                crate::plan_json::write(&deferred, args.output.as_deref())?;
+                return Ok(Outcome::Success);
+            }
+            crate::plan_json::Input::Plan(loaded) => *loaded,
+        }
+    } else {
+        common::load_with_previous(&args.topology, previous.as_ref())?
+    };
     if loaded.topology.is_none() && args.keep.is_some() {
         bail!(
             "{} is already a plan, so --keep has nothing to re-plan: give the topology file instead",

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use netkit_model::terminal::safe_multiline;
+
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use netkit_report::{Lang, Options, ReportFile};
@@ -39,6 +41,15 @@ pub struct Args {
     /// Date printed on the documents, YYYY-MM-DD (default: SOURCE_DATE_EPOCH, else today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
+    /// Start of the intervention, RFC 3339 (default: the first test's start).
+    #[arg(long, value_name = "RFC3339")]
+    pub started: Option<String>,
+    /// End of the intervention, RFC 3339 (default: the last test's end).
+    #[arg(long, value_name = "RFC3339")]
+    pub finished: Option<String>,
+    /// Also write dossier.pdf (A4, printed by headless Chromium; see ARCHITECTURE.md).
+    #[arg(long)]
+    pub pdf: bool,
     /// Output folder (created if missing; existing files of the same names are replaced).
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: PathBuf,
@@ -55,6 +66,16 @@ pub fn run(args: Args) -> Result<Outcome> {
     options.technician = args.technician.clone();
     options.requester = args.requester.clone();
     options.deadline = args.deadline.clone();
+    options.started = args.started.clone();
+    options.finished = args.finished.clone();
+    // Times in the machine's zone (`TZ` honoured), at the offset in force when the
+    // test ran.
+    let at = results
+        .as_ref()
+        .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r.started).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(chrono::Utc::now);
+    options.time_zone = local_zone(at);
     if let Some(pb) = &args.playbook {
         let text = String::from_utf8(common::read_file(pb)?)
             .with_context(|| format!("{} is not UTF-8 text", pb.display()))?;
@@ -70,7 +91,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
             Err(errors) => {
                 for e in &errors {
-                    eprintln!("{e}");
+                    eprintln!("{}", safe_multiline(&e.to_string()));
                 }
                 bail!(
                     "{} is not a valid playbook ({} problem(s) above): fix it or leave out --playbook",
@@ -83,6 +104,15 @@ pub fn run(args: Args) -> Result<Outcome> {
     let files = netkit_report::render(&loaded.plan, results.as_ref(), &options)
         .with_context(|| format!("cannot make the documents of {}", args.topology.display()))?;
     write_folder(&args.output, &files)?;
+    if args.pdf {
+        let pages = crate::pdf::write(&args.output)?;
+        if common::show_progress() {
+            eprintln!(
+                "netkit: wrote {} ({pages} pages)",
+                args.output.join("dossier.pdf").display()
+            );
+        }
+    }
     if common::show_progress() {
         eprintln!(
             "netkit: wrote {} files into {} (open {})",
@@ -107,6 +137,45 @@ fn read_results(path: &Path) -> Result<Results> {
             path.display()
         )
     })
+}
+
+/// The machine's time zone at `at`: its name from `TZ`, `/etc/timezone` or the
+/// `/etc/localtime` link, its offset from the system's rules.
+fn local_zone(at: chrono::DateTime<chrono::Utc>) -> netkit_report::TimeZone {
+    use chrono::Offset;
+    let offset = at
+        .with_timezone(&chrono::Local)
+        .offset()
+        .fix()
+        .local_minus_utc();
+    let name = std::env::var("TZ")
+        .ok()
+        .map(|t| t.trim_start_matches(':').to_string())
+        .filter(|t| !t.is_empty() && !t.starts_with('/'))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/timezone")
+                .ok()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+        })
+        .or_else(|| {
+            std::fs::read_link("/etc/localtime").ok().and_then(|p| {
+                let s = p.to_string_lossy().to_string();
+                s.split_once("zoneinfo/").map(|(_, z)| z.to_string())
+            })
+        })
+        .map(|n| {
+            if n == "Etc/UTC" || n == "UTC0" {
+                "UTC".to_string()
+            } else {
+                n
+            }
+        })
+        .unwrap_or_else(|| "UTC".to_string());
+    netkit_report::TimeZone {
+        name,
+        offset_seconds: offset,
+    }
 }
 
 /// `--date`, else `SOURCE_DATE_EPOCH` (reproducible builds), else today (UTC).

@@ -18,7 +18,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             plan,
             warnings,
         }) => {
-            // A valid topology may still have warnings (settings with no effect).
+            // A valid topology may still have warnings (settings with no effect,
+            // Wi-Fi passphrases whose variable is not set here).
+            let env = |name: &str| std::env::var(name).ok();
+            let mut warnings = warnings;
+            warnings.extend(netkit_model::check_secrets(&topology, &env));
             common::print_diagnostics(&args.topology, &warnings);
             let segments: usize = plan.sites.iter().map(|s| s.segments.len()).sum();
             println!(

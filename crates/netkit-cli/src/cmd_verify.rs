@@ -3,6 +3,8 @@
 //! one failed or could not run, 2 when verify itself could not run.
 
 use std::path::{Path, PathBuf};
+
+use netkit_model::terminal::safe_multiline;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,6 +18,9 @@ use netkit_verify::{Check, CheckContext, RunInfo};
 use crate::Outcome;
 use crate::common;
 use crate::verify_compare;
+
+#[path = "cmd_verify_live.rs"]
+mod live;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -83,6 +88,8 @@ pub struct Opts {
     /// Requester's name for the report (overrides the playbook's).
     #[arg(long, value_name = "NAME")]
     pub requester: Option<String>,
+    #[command(flatten)]
+    pub live: live::LiveArgs,
     /// Mark each result against an earlier run (its `--format json` output): new-failure,
     /// fixed, still-failing, unchanged or new; the table lists the changes first.
     #[arg(long, value_name = "PREVIOUS.json")]
@@ -137,7 +144,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(pb) => pb,
             Err(errors) => {
                 for e in &errors {
-                    eprintln!("{e}");
+                    eprintln!("{}", safe_multiline(&e.to_string()));
                 }
                 bail!(
                     "{} is not a valid playbook ({} problem{} above): fix it and run again",
@@ -160,7 +167,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         let errors = playbook::validate(&pb, &loaded.plan);
         if !errors.is_empty() {
             for e in &errors {
-                eprintln!("{e}");
+                eprintln!("{}", safe_multiline(&e.to_string()));
             }
             bail!(
                 "{} names things topology {} does not have ({} problem{} above): fix the ids",
@@ -251,6 +258,17 @@ pub fn run(args: Args) -> Result<Outcome> {
         );
     }
 
+    let agents = live::agents(&args.live, pb.as_ref(), &plan)?;
+    if target == Target::Lab && !args.live.agents.is_empty() {
+        bail!(
+            "--agent is for a live network: add --target live (in a lab every check runs in its source's namespace)"
+        );
+    }
+    let token = if target == Target::Live {
+        crate::cmd_agent::load_token(args.live.token_file.as_ref())?
+    } else {
+        None
+    };
     let mut ctx = match target {
         Target::Lab => {
             check_lab_is_up(&lab_name, &plan, &args.input, pb.as_ref())?;
@@ -270,6 +288,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     ctx.limiter = Arc::new(netkit_probe::RateLimiter::new(args.rate));
     ctx.run_deadline = run_timeout.map(|t| Instant::now() + t);
     ctx.playbook_deadline = pb.as_ref().and_then(|p| p.deadline.clone());
+    ctx.agent_token = token.clone();
+    ctx.far_ends = Arc::new(agents.clone().into_iter().collect());
 
     let info = RunInfo {
         name: pb
@@ -303,6 +323,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         None
     };
     let counts = Mutex::new((0usize, 0usize, 0usize));
+    let agent_note = Mutex::new(String::new());
     let on_result = |r: &CheckResult| {
         let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
         match r.verdict {
@@ -316,7 +337,11 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
         if let Some(b) = &bar {
             b.inc(1);
-            b.set_message(format!("{} passed, {} failed, {} errors", c.0, c.1, c.2));
+            let note = agent_note.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            b.set_message(format!(
+                "{} passed, {} failed, {} errors{note}",
+                c.0, c.1, c.2
+            ));
         }
     };
 
@@ -324,13 +349,38 @@ pub fn run(args: Args) -> Result<Outcome> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let mut results = runtime.block_on(netkit_verify::run(
-        &ctx,
-        &info,
-        &checks,
-        args.concurrency,
-        &on_result,
-    ));
+    let (mut results, note) = match target {
+        Target::Lab => (
+            runtime.block_on(netkit_verify::run(
+                &ctx,
+                &info,
+                &checks,
+                args.concurrency,
+                &on_result,
+            )),
+            None,
+        ),
+        Target::Live => {
+            let mut opts = netkit_agent::Options::new(token, agents);
+            opts.concurrency = args.concurrency;
+            opts.max_agents = args.live.agent_concurrency.max(1);
+            opts.skip_unreachable = args.live.skip_unreachable_sources;
+            if args.rate > 0 {
+                opts.rate_pps = args.rate;
+            }
+            let r = live::run(
+                &runtime,
+                &ctx,
+                &info,
+                &checks,
+                opts,
+                &on_result,
+                bar.as_ref(),
+                &agent_note,
+            );
+            (r.results, r.note)
+        }
+    };
     // Probe sockets and tasks end with the runtime.
     runtime.shutdown_timeout(Duration::from_secs(1));
     if let Some(b) = &bar {
@@ -354,10 +404,13 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
     common::emit(args.output.as_deref(), &text)?;
     if common::show_notes() && (args.output.is_some() || args.format != Format::Table) {
-        eprintln!("{}", summary(&results));
+        eprintln!("{}", safe_multiline(&summary(&results)));
         if let Some(c) = &comparison {
             eprintln!("{}", compare_summary(c));
         }
+    }
+    if let Some(n) = &note {
+        eprintln!("netkit: {n}");
     }
     Ok(Outcome::from_ok(results.all_passed()))
 }

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use netkit_model::terminal::{safe_json, safe_multiline};
 use netkit_model::{Diagnostic, Topology};
 use netkit_plan::Plan;
 
@@ -103,7 +104,7 @@ pub struct Loaded {
 pub fn print_diagnostics(path: &Path, diagnostics: &[Diagnostic]) {
     let file = path.display().to_string();
     for d in diagnostics {
-        eprintln!("{}", d.display_with(&file));
+        eprintln!("{}", safe_multiline(&d.display_with(&file).to_string()));
     }
 }
 
@@ -132,6 +133,18 @@ fn check_bytes(
     let Some(topology) = parsed.topology else {
         return Err(parsed.diagnostics);
     };
+    // Wi-Fi passphrases of the wrong length once expanded make the topology invalid;
+    // unset variables are only a warning, given by `validate`.
+    let env = |name: &str| std::env::var(name).ok();
+    let secrets: Vec<Diagnostic> = netkit_model::check_secrets(&topology, &env)
+        .into_iter()
+        .filter(|d| d.severity == netkit_model::Severity::Error)
+        .collect();
+    if !secrets.is_empty() {
+        let mut all = parsed.diagnostics;
+        all.extend(secrets);
+        return Err(all);
+    }
     match netkit_plan::plan(&topology, previous) {
         Ok(plan) => Ok(Checked {
             topology,
@@ -154,8 +167,13 @@ pub fn load(path: &Path) -> Result<Loaded> {
 
 pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded> {
     let bytes = read_file(path)?;
-    if looks_like_plan_json(&bytes) {
-        let text = std::str::from_utf8(&bytes)
+    load_bytes(path, &bytes, previous)
+}
+
+/// [`load_with_previous`] on the bytes of `path`, already read.
+pub fn load_bytes(path: &Path, bytes: &[u8], previous: Option<&Plan>) -> Result<Loaded> {
+    if looks_like_plan_json(bytes) {
+        let text = std::str::from_utf8(bytes)
             .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
         let plan = Plan::from_json(text).map_err(|e| {
             anyhow::anyhow!(
@@ -170,7 +188,7 @@ pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded
             plan,
         });
     }
-    match check_bytes(&bytes, previous) {
+    match check_bytes(bytes, previous) {
         Ok(checked) => {
             print_diagnostics(path, &checked.warnings);
             Ok(Loaded {
@@ -192,7 +210,7 @@ pub fn load_with_previous(path: &Path, previous: Option<&Plan>) -> Result<Loaded
     }
 }
 
-fn looks_like_plan_json(bytes: &[u8]) -> bool {
+pub fn looks_like_plan_json(bytes: &[u8]) -> bool {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     matches!(start, Some(i) if bytes[i] == b'{') && bytes.windows(12).any(|w| w == b"\"netkit-plan")
 }
@@ -226,6 +244,14 @@ pub fn emit(output: Option<&Path>, contents: &str) -> Result<()> {
         Some(p) if p != Path::new("-") => write_atomic(p, contents.as_bytes()),
         _ => {
             use std::io::Write;
+            // Text from outside (a topology's `location`, what an agent said)
+            // never acts on a terminal: control and bidirectional characters are
+            // escaped, JSON staying the same JSON. Files (`-o`) get the data as is.
+            let contents = if contents.trim_start().starts_with(['{', '[']) {
+                safe_json(contents)
+            } else {
+                safe_multiline(contents)
+            };
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
             match out.write_all(contents.as_bytes()).and_then(|_| out.flush()) {

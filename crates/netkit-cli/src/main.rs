@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use netkit_model::terminal::safe_multiline;
 
 mod cmd_agent;
 mod cmd_bandwidth;
@@ -19,6 +20,8 @@ mod cmd_snmp;
 mod cmd_validate;
 mod cmd_verify;
 mod common;
+mod pdf;
+mod plan_json;
 mod verify_compare;
 
 pub use common::Outcome;
@@ -117,7 +120,10 @@ fn main() -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("netkit: error: {}", common::error_chain(&e));
+            eprintln!(
+                "netkit: error: {}",
+                safe_multiline(&common::error_chain(&e))
+            );
             ExitCode::from(2)
         }
     }

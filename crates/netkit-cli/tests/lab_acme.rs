@@ -131,6 +131,35 @@ fn check_reachability(lab: &str, plan: &Plan) {
                 ));
             }
         }
+        // Isolation works both ways: no other segment gets an echo reply from the
+        // host of an isolated segment (the request is dropped on its way in).
+        for dst in plan.segments().filter(|d| d.isolated && d.id != src.id) {
+            let host = dst.test_host();
+            cases.push((
+                src.id.clone(),
+                format!("host of isolated {}", dst.id),
+                IpAddr::V4(host),
+                false,
+            ));
+            if let Some(p6) = dst.prefix6 {
+                let offset = u32::from(host) - u32::from(dst.prefix.network());
+                let h6 = std::net::Ipv6Addr::from(u128::from(p6.network()) + u128::from(offset));
+                cases.push((
+                    src.id.clone(),
+                    format!("IPv6 host of isolated {}", dst.id),
+                    IpAddr::V6(h6),
+                    false,
+                ));
+            }
+            // Its gateway is the router itself, reachable from inside (but not
+            // from another isolated segment).
+            cases.push((
+                src.id.clone(),
+                format!("gateway of isolated {}", dst.id),
+                IpAddr::V4(dst.gateway),
+                !src.isolated,
+            ));
+        }
         if let Some(inet) = &plan.internet {
             cases.push((
                 src.id.clone(),

@@ -222,6 +222,30 @@ fn verify_on_the_acme_lab() {
         assert!(!x.start.is_empty() && !x.end.is_empty());
         assert!(x.site.is_some(), "{x:?}");
     }
+    // Isolation works both ways: no internal segment opens a connection to the
+    // guests (their host stays silent), proven with both controls: the source
+    // reaches its gateway, and the guest host answers its own gateway.
+    for s in INTERNAL {
+        let x = inbound_isolate(&r, s);
+        assert_eq!(x.verdict, Verdict::Pass, "{}", show(&r));
+        assert!(x.measured["control"].is_string(), "{x:?}");
+        assert!(
+            x.measured["target_control"]
+                .as_str()
+                .is_some_and(|t| t.contains("answers ping from its gateway hq.r1")),
+            "{x:?}"
+        );
+        assert_eq!(
+            x.target.as_deref(),
+            Some(
+                plan.segment("hq.guests")
+                    .unwrap()
+                    .test_host()
+                    .to_string()
+                    .as_str()
+            )
+        );
+    }
     let example = root().join("playbooks/acme-recette.yaml");
     let (code, pr) = lab.verify(&[example.to_str().unwrap()]);
     assert_eq!(code, 0, "{}", show(&pr));
@@ -435,4 +459,50 @@ fn verify_on_the_acme_lab() {
     let (code, r) = lab.auto();
     assert_eq!(code, 1);
     assert_exactly(&r, |x| x.check == "dns", "the DNS service is not running");
+
+    // 7. hq.r1's filters removed: the guests answer everyone, and every inbound
+    // isolate check fails, naming the plan's rule (the checks can fail).
+    let nft_file = format!("/run/netkit/labs/{}/nftables/hq.r1.nft", lab.name);
+    sh(&[
+        "ip",
+        "netns",
+        "exec",
+        &hq,
+        "nft",
+        "delete table inet netkit",
+    ]);
+    let (code, r) = lab.auto();
+    assert_eq!(code, 1);
+    for s in INTERNAL {
+        let x = inbound_isolate(&r, s);
+        assert_eq!(x.verdict, Verdict::Fail, "{}", show(&r));
+        assert!(
+            x.reason
+                .as_deref()
+                .is_some_and(|m| m.contains("no internal prefix opens a connection to it")),
+            "{x:?}"
+        );
+    }
+    sh(&["ip", "netns", "exec", &hq, "nft", "-f", &nft_file]);
+}
+
+/// acme's internal segments: none of them may open a connection to hq.guests.
+const INTERNAL: [&str; 5] = [
+    "hq.users",
+    "hq.servers",
+    "lyon.users",
+    "marseille.users",
+    "marseille.voice",
+];
+
+/// The derived isolate check from `from` toward the isolated hq.guests.
+fn inbound_isolate<'a>(r: &'a Results, from: &str) -> &'a CheckResult {
+    r.results
+        .iter()
+        .find(|x| {
+            x.check == "isolate"
+                && x.from.as_deref() == Some(from)
+                && x.to.as_deref() == Some("hq.guests")
+        })
+        .unwrap_or_else(|| panic!("no isolate check {from} -> hq.guests:\n{}", show(r)))
 }

@@ -12,9 +12,13 @@
 //!
 //! Filter rules: per segment sub-interface that has rules, an inbound extended ACL
 //! `NETKIT-IN-<segment>` (`evaluate` first, so replies to connections opened from the
-//! other side pass; then the plan's rules that concern that segment, in order; then
-//! `permit ip any any`) and an outbound ACL `NETKIT-OUT-<segment>` that records those
-//! connections (`reflect`). IPv6 the same with `ipv6 access-list`/`traffic-filter`.
+//! other side pass; then the plan's rules for connections that segment opens, in
+//! order; then `permit ip any any`) and an outbound ACL `NETKIT-OUT-<segment>` that
+//! records those connections (`reflect`). An isolated segment's outbound ACL also
+//! holds the rules for connections opened towards it (isolation works both ways:
+//! the `allow` holes into it, then the drop), after `evaluate NETKIT-RFLB-<segment>`,
+//! the reflexive list its inbound ACL fills with the connections it opened, so their
+//! replies still pass. IPv6 the same with `ipv6 access-list`/`traffic-filter`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -182,23 +186,34 @@ pub fn render_with_secrets(plan: &Plan, device_id: &str, secrets: &Secrets) -> R
         {
             let mut prefixes = vec![IpNet::V4(seg.prefix)];
             prefixes.extend(seg.prefix6.map(IpNet::V6));
-            let mine: Vec<&FilterRule> = rules
-                .iter()
-                .filter(|r| {
-                    r.from
-                        .iter()
-                        .any(|f| prefixes.iter().any(|p| overlaps(f, p)))
-                })
-                .collect();
-            if !mine.is_empty() {
+            let mine: Vec<&FilterRule> =
+                rules.iter().filter(|r| from_inside(r, &prefixes)).collect();
+            // Toward an isolated segment: the rules for connections others open to
+            // it (the inbound half of the isolation, `allow` holes into it).
+            let toward: Vec<&FilterRule> = if seg.isolated {
+                rules
+                    .iter()
+                    .filter(|r| !from_inside(r, &prefixes))
+                    .filter(|r| r.to.iter().any(|t| prefixes.iter().any(|p| overlaps(t, p))))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if !mine.is_empty() || !toward.is_empty() {
                 let id = ident(seg_id);
                 let _ = writeln!(s, " ip access-group NETKIT-IN-{id} in");
                 let _ = writeln!(s, " ip access-group NETKIT-OUT-{id} out");
-                write_acl(&mut acls, &id, &mine, &prefixes, false);
+                let acl = Acl {
+                    id: &id,
+                    mine: &mine,
+                    toward: &toward,
+                    seg: &prefixes,
+                };
+                write_acl(&mut acls, &acl, false);
                 if dual {
                     let _ = writeln!(s, " ipv6 traffic-filter NETKIT6-IN-{id} in");
                     let _ = writeln!(s, " ipv6 traffic-filter NETKIT6-OUT-{id} out");
-                    write_acl(&mut acls, &id, &mine, &prefixes, true);
+                    write_acl(&mut acls, &acl, true);
                 }
             }
         }
@@ -277,59 +292,63 @@ fn overlaps(a: &IpNet, b: &IpNet) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
 }
 
-fn write_acl(out: &mut String, id: &str, rules: &[&FilterRule], seg: &[IpNet], v6: bool) {
-    let (kw_in, any_any, rfl) = if v6 {
+/// Whether one of the rule's sources lies inside the segment (a rule for
+/// connections the segment opens).
+fn from_inside(r: &FilterRule, seg: &[IpNet]) -> bool {
+    r.from.iter().any(|f| {
+        seg.iter()
+            .any(|p| p.contains(&f.network()) && p.prefix_len() <= f.prefix_len())
+    })
+}
+
+/// The access lists of one segment sub-interface.
+struct Acl<'a> {
+    id: &'a str,
+    /// Rules for connections the segment opens (inbound ACL).
+    mine: &'a [&'a FilterRule],
+    /// Rules for connections opened toward the (isolated) segment (outbound ACL).
+    toward: &'a [&'a FilterRule],
+    seg: &'a [IpNet],
+}
+
+fn write_acl(out: &mut String, acl: &Acl, v6: bool) {
+    let id = acl.id;
+    let (kw_in, any_any, rfl, rfl_back) = if v6 {
         (
             format!("ipv6 access-list NETKIT6-IN-{id}"),
             "permit ipv6 any any",
             format!("NETKIT6-RFL-{id}"),
+            format!("NETKIT6-RFLB-{id}"),
         )
     } else {
         (
             format!("ip access-list extended NETKIT-IN-{id}"),
             "permit ip any any",
             format!("NETKIT-RFL-{id}"),
+            format!("NETKIT-RFLB-{id}"),
         )
     };
+    // With rules toward the segment, the connections it opens are recorded too, so
+    // that their replies pass the outbound list (stateful both ways).
+    let both_ways = !acl.toward.is_empty();
     let _ = writeln!(out, "{kw_in}");
     let _ = writeln!(
         out,
         " remark netkit: filter rules for traffic that {id} opens; replies pass"
     );
     let _ = writeln!(out, " evaluate {rfl}");
-    for r in rules {
-        let _ = writeln!(out, " remark {}", one_line(&r.comment, 90));
-        let action = match r.action {
-            FilterAction::Accept => "permit",
-            FilterAction::Drop => "deny",
-        };
-        let fam = |p: &&IpNet| p.addr().is_ipv6() == v6;
+    let record_back = both_ways.then_some(rfl_back.as_str());
+    for r in acl.mine {
         let from: Vec<&IpNet> = r
             .from
             .iter()
-            .filter(fam)
-            .filter(|f| seg.iter().any(|p| overlaps(f, p)))
+            .filter(|f| acl.seg.iter().any(|p| overlaps(f, p)))
             .collect();
-        let to: Vec<Option<&IpNet>> = if r.to.is_empty() {
-            vec![None]
-        } else {
-            r.to.iter().filter(fam).map(Some).collect()
-        };
-        let protos: Vec<&str> = match (r.proto, r.port) {
-            (Some(Proto::Tcp), _) => vec!["tcp"],
-            (Some(Proto::Udp), _) => vec!["udp"],
-            (None, Some(_)) => vec!["tcp", "udp"],
-            (None, None) => vec![if v6 { "ipv6" } else { "ip" }],
-        };
-        for f in &from {
-            for t in &to {
-                for p in &protos {
-                    let src = addr(f);
-                    let dst = t.map(addr).unwrap_or_else(|| "any".to_string());
-                    let port = r.port.map(|n| format!(" eq {n}")).unwrap_or_default();
-                    let _ = writeln!(out, " {action} {p} {src} {dst}{port}");
-                }
-            }
+        rule_lines(out, r, &from, v6, record_back);
+    }
+    if both_ways {
+        for p in ["tcp", "udp", "icmp"] {
+            let _ = writeln!(out, " permit {p} any any reflect {rfl_back}");
         }
     }
     let _ = writeln!(out, " {any_any}");
@@ -340,15 +359,63 @@ fn write_acl(out: &mut String, id: &str, rules: &[&FilterRule], seg: &[IpNet], v
         format!("ip access-list extended NETKIT-OUT-{id}")
     };
     let _ = writeln!(out, "{kw_out}");
-    let _ = writeln!(
-        out,
-        " remark netkit: record connections opened towards {id}"
-    );
+    if both_ways {
+        let _ = writeln!(
+            out,
+            " remark netkit: filter rules for connections opened towards {id}; replies to what it opened pass"
+        );
+        let _ = writeln!(out, " evaluate {rfl_back}");
+        for r in acl.toward {
+            let from: Vec<&IpNet> = r.from.iter().collect();
+            rule_lines(out, r, &from, v6, Some(&rfl));
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            " remark netkit: record connections opened towards {id}"
+        );
+    }
     for p in ["tcp", "udp", "icmp"] {
         let _ = writeln!(out, " permit {p} any any reflect {rfl}");
     }
     let _ = writeln!(out, " {any_any}");
     let _ = writeln!(out, "!");
+}
+
+/// The access-list entries of one rule for the sources `from`; a permit records
+/// its connection in reflexive list `reflect` when given (then `ip` permits are
+/// written per protocol: reflexive entries follow TCP, UDP and ICMP sessions).
+fn rule_lines(out: &mut String, r: &FilterRule, from: &[&IpNet], v6: bool, reflect: Option<&str>) {
+    let _ = writeln!(out, " remark {}", one_line(&r.comment, 90));
+    let action = match r.action {
+        FilterAction::Accept => "permit",
+        FilterAction::Drop => "deny",
+    };
+    let fam = |p: &&IpNet| p.addr().is_ipv6() == v6;
+    let to: Vec<Option<&IpNet>> = if r.to.is_empty() {
+        vec![None]
+    } else {
+        r.to.iter().filter(fam).map(Some).collect()
+    };
+    let reflect = reflect.filter(|_| r.action == FilterAction::Accept);
+    let protos: Vec<&str> = match (r.proto, r.port, reflect) {
+        (Some(Proto::Tcp), _, _) => vec!["tcp"],
+        (Some(Proto::Udp), _, _) => vec!["udp"],
+        (None, Some(_), _) => vec!["tcp", "udp"],
+        (None, None, Some(_)) => vec!["tcp", "udp", "icmp"],
+        (None, None, None) => vec![if v6 { "ipv6" } else { "ip" }],
+    };
+    let tail = reflect.map(|n| format!(" reflect {n}")).unwrap_or_default();
+    for f in from.iter().filter(|f| fam(f)) {
+        for t in &to {
+            for p in &protos {
+                let src = addr(f);
+                let dst = t.map(addr).unwrap_or_else(|| "any".to_string());
+                let port = r.port.map(|n| format!(" eq {n}")).unwrap_or_default();
+                let _ = writeln!(out, " {action} {p} {src} {dst}{port}{tail}");
+            }
+        }
+    }
 }
 
 fn addr(p: &IpNet) -> String {

@@ -13,11 +13,18 @@
 //! environment). Names and descriptions from the topology go through [`text`] so that
 //! they cannot inject configuration syntax.
 //!
+//! - [`switch::render`]: a Cisco IOS switch configuration (VLANs, access ports, pruned
+//!   trunks) for every switch of the plan, with `--target ios`.
+//! - [`openwrt::wireless`] and [`openwrt::network`]: an access point's
+//!   `/etc/config/wireless` and `/etc/config/network`, with `--target openwrt`.
+//!
 //! Not here: writing files (the CLI does it atomically), running FRR or `ip` (the lab).
 
 pub mod frr;
 pub mod ios;
 pub mod linux;
+pub mod openwrt;
+pub mod switch;
 pub mod text;
 
 use std::fmt;
@@ -31,16 +38,19 @@ pub enum Target {
     Frr,
     Ios,
     Linux,
+    /// Access points: OpenWrt `wireless` and `network` files.
+    Openwrt,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Frr, Target::Ios, Target::Linux];
+    pub const ALL: [Target; 4] = [Target::Frr, Target::Ios, Target::Linux, Target::Openwrt];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Target::Frr => "frr",
             Target::Ios => "ios",
             Target::Linux => "linux",
+            Target::Openwrt => "openwrt",
         }
     }
 
@@ -52,6 +62,7 @@ impl Target {
             Target::Frr => vec![format!("{id}.frr.conf")],
             Target::Ios => vec![format!("{id}.ios.cfg")],
             Target::Linux => vec![format!("{id}.ip"), format!("{id}.nft")],
+            Target::Openwrt => vec![format!("{id}.wireless"), format!("{id}.network")],
         }
     }
 }
@@ -69,6 +80,7 @@ impl FromStr for Target {
             "frr" => Ok(Target::Frr),
             "ios" => Ok(Target::Ios),
             "linux" => Ok(Target::Linux),
+            "openwrt" => Ok(Target::Openwrt),
             other => Err(Error::UnknownTarget(other.to_string())),
         }
     }
@@ -86,10 +98,23 @@ pub enum Secrets<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("unknown configuration target `{0}`: use frr, ios or linux")]
+    #[error("unknown configuration target `{0}`: use frr, ios, linux or openwrt")]
     UnknownTarget(String),
-    #[error("{0} is not a layer-3 device of the plan: pick a router, l3-switch or firewall id")]
+    #[error(
+        "{0} is not a layer-3 device of the plan for this target: pick a router, l3-switch or firewall id (frr, ios, linux), a switch with ports (ios) or an access point with Wi-Fi (openwrt)"
+    )]
     UnknownDevice(String),
+    #[error(
+        "the {what} comes from the environment variable {variable}, which is not set: export {variable}, or leave out --show-secrets"
+    )]
+    MissingSecret {
+        what: &'static str,
+        variable: String,
+    },
+    #[error(
+        "the Wi-Fi passphrase in {variable} has {length} characters: WPA needs 8 to 63; set {variable} to a longer or shorter one"
+    )]
+    BadPassphrase { variable: String, length: usize },
     #[error(
         "the SNMP {field} refers to the environment variable {variable}, which is not set: export {variable}, or leave out --show-secrets"
     )]
@@ -108,10 +133,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct ConfigFile {
     pub name: String,
     pub contents: String,
+    /// Holds (or is meant to hold) a secret: written readable by its owner only (0600).
+    pub private: bool,
 }
 
 /// Every file of `target` for every layer-3 device of the plan (or only `devices`
-/// when not empty), in plan order.
+/// when not empty), in plan order; with `ios`, every switch with ports too; with
+/// `openwrt`, every access point with its Wi-Fi (and no layer-3 device).
 ///
 /// # Errors
 /// A device id in `devices` that is not a layer-3 device; with
@@ -123,11 +151,33 @@ pub fn render_all(
     secrets: &Secrets,
 ) -> Result<Vec<ConfigFile>> {
     for d in devices {
-        if !plan.routers().any(|r| &r.id == d) {
+        let known = match target {
+            Target::Openwrt => plan.layer2.wifi.iter().any(|w| &w.ap == d),
+            Target::Ios => plan.routers().any(|r| &r.id == d) || plan.layer2.switch(d).is_some(),
+            _ => plan.routers().any(|r| &r.id == d),
+        };
+        if !known {
             return Err(Error::UnknownDevice(d.clone()));
         }
     }
+    let wanted = |id: &str| devices.is_empty() || devices.iter().any(|d| d == id);
     let mut files = Vec::new();
+    if target == Target::Openwrt {
+        for w in plan.layer2.wifi.iter().filter(|w| wanted(&w.ap)) {
+            let names = target.file_names(&w.ap);
+            files.push(ConfigFile {
+                name: names[0].clone(),
+                contents: openwrt::wireless(plan, w, secrets)?,
+                private: openwrt::has_secret(w),
+            });
+            files.push(ConfigFile {
+                name: names[1].clone(),
+                contents: openwrt::network(plan, w),
+                private: false,
+            });
+        }
+        return Ok(files);
+    }
     for d in plan.routers() {
         if !devices.is_empty() && !devices.contains(&d.id) {
             continue;
@@ -137,9 +187,25 @@ pub fn render_all(
             Target::Frr => vec![frr::render(plan, &d.id)],
             Target::Ios => vec![ios::render_with_secrets(plan, &d.id, secrets)?],
             Target::Linux => vec![linux::ip_batch(plan, &d.id), linux::nftables(plan, &d.id)],
+            Target::Openwrt => Vec::new(),
         };
         for (name, contents) in names.into_iter().zip(contents) {
-            files.push(ConfigFile { name, contents });
+            files.push(ConfigFile {
+                name,
+                contents,
+                private: false,
+            });
+        }
+    }
+    if target == Target::Ios {
+        for s in plan.layer2.switches.iter().filter(|s| wanted(&s.id)) {
+            if let Some(contents) = switch::render(plan, &s.id) {
+                files.push(ConfigFile {
+                    name: target.file_names(&s.id).remove(0),
+                    contents,
+                    private: false,
+                });
+            }
         }
     }
     Ok(files)

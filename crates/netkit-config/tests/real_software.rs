@@ -276,8 +276,10 @@ fn ecmp_routes_become_multipath_kernel_routes() {
 }
 
 /// Real packets through hq.r1's ruleset: a namespace per segment host, the router in
-/// the middle. Guests may not open connections to users, users may open connections
-/// to guests and get replies (stateful), guests may reach their own gateway.
+/// the middle. Isolation works both ways: guests may not open connections to users,
+/// nor users to guests; both may reach the guests' gateway (the router itself); the
+/// replies to a connection guests open (DNS over TCP to the DNS server) pass back
+/// through the inbound drop (stateful).
 #[test]
 fn stateful_rules_hold_with_real_packets() {
     if !common::may_run_privileged("the stateful filtering test")
@@ -338,11 +340,52 @@ fn stateful_rules_hold_with_real_packets() {
         ping(host("hq.users"), &addr("hq.servers")),
         "users -> servers must pass"
     );
-    // Users open towards guests: the echo reply from guests is a reply, it passes.
+    // Isolation works both ways: users may not open connections towards guests
+    // (the echo reply never comes: the request is dropped on its way in).
     assert!(
-        ping(host("hq.users"), &addr("hq.guests")),
-        "users -> guests (replies pass)"
+        !ping(host("hq.users"), &addr("hq.guests")),
+        "users -> guests must be dropped"
     );
+    assert!(
+        !ping(host("hq.servers"), &addr("hq.guests")),
+        "servers -> guests must be dropped"
+    );
+    // The guests' gateway is the router itself, reachable from inside too.
+    assert!(
+        ping(
+            host("hq.users"),
+            &plan.segment("hq.guests").unwrap().gateway.to_string()
+        ),
+        "users -> guests' gateway must pass"
+    );
+    // Stateful: guests open TCP/53 to the DNS server (a hole of the isolation); the
+    // server's SYN-ACK crosses the inbound drop because it is a reply.
+    let dns = plan.dns.as_ref().unwrap().server_address;
+    let servers = plan.segment("hq.servers").unwrap();
+    ok(host("hq.servers").ip().args([
+        "addr",
+        "add",
+        &format!("{dns}/{}", servers.prefix.prefix_len()),
+        "dev",
+        "nkh0",
+    ]));
+    let listener = netkit_netns::run_in(Some(&host("hq.servers").0), move || {
+        std::net::TcpListener::bind((dns, 53))
+    })
+    .unwrap()
+    .unwrap();
+    let connect = |from: &Netns, port: u16| -> bool {
+        let to = std::net::SocketAddr::from((dns, port));
+        netkit_netns::run_in(Some(&from.0), move || {
+            std::net::TcpStream::connect_timeout(&to, std::time::Duration::from_secs(2)).is_ok()
+        })
+        .unwrap()
+    };
+    assert!(
+        connect(host("hq.guests"), 53),
+        "guests -> DNS server tcp/53 must open (its replies pass back)"
+    );
+    drop(listener);
     // Guests open towards users and servers: dropped.
     assert!(
         !ping(host("hq.guests"), &addr("hq.users")),

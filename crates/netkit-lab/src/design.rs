@@ -165,14 +165,20 @@ impl Design {
             let Some(g) = node_of(&d, &seg.gateway_device) else {
                 continue;
             };
-            let host = d.add_node(&seg.id, NodeKind::TestHost, Vec::new());
-            let mut hosts = vec![(host, seg.test_host(), None::<Ipv6Addr>)];
+            // A segment without a free address (every offset taken by named
+            // hosts) gets no test host: its vantage named host stands in
+            // (`SegmentPlan::vantage_host`), so valid addressing is never refused.
+            let mut hosts: Vec<(usize, Ipv4Addr, Option<Ipv6Addr>)> = Vec::new();
+            if seg.vantage_host().is_none() {
+                let host = d.add_node(&seg.id, NodeKind::TestHost, Vec::new());
+                hosts.push((host, seg.test_host(), None));
+            }
             for n in &seg.named {
                 let h = d.add_node(&n.id, NodeKind::NamedHost, Vec::new());
                 hosts.push((h, n.address, n.address6));
             }
             let gw_index;
-            if hosts.len() == 1 {
+            if let [(host, _, _)] = hosts[..] {
                 gw_index = d.take_index(g);
                 let h_index = d.take_index(host);
                 d.veths.push(VethDesign {

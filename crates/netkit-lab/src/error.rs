@@ -40,6 +40,14 @@ pub enum Error {
         path: PathBuf,
         detail: String,
     },
+    /// The state file lists something the lab would never have made: `down`
+    /// refuses to act on any of it.
+    #[error("lab {lab}: refusing to act on the state file {}: {detail}; it was not written by `netkit lab up` for this lab: check it, then remove the lab's namespaces (`ip netns del {lab}.…`) and that file by hand", path.display())]
+    Untrusted {
+        lab: String,
+        path: PathBuf,
+        detail: String,
+    },
     #[error("{0}")]
     Other(String),
 }

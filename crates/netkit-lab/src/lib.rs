@@ -16,6 +16,7 @@ pub mod ns;
 mod procs;
 mod services;
 mod state;
+mod trust;
 
 pub use design::{Design, NodeKind};
 pub use error::{Error, Result};

@@ -417,6 +417,15 @@ fn tune_snmp_caches(lab: &str, d: &Design, files: &[File]) -> Vec<String> {
             ];
         }
     };
+    // The community goes to snmpset through a 0600 snmp.conf, not its command line.
+    let Some(conf_dir) = services::tools_conf(&community)
+        .and_then(|text| state::write_secret(lab, "snmp.conf", &text).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    else {
+        return vec![
+            "snmpd's table caches keep their default timeouts (up to 60 s): the cache community could not be written to snmp.conf".into(),
+        ];
+    };
     let devices: Vec<(usize, &str)> = d
         .nodes
         .iter()
@@ -426,7 +435,7 @@ fn tune_snmp_caches(lab: &str, d: &Design, files: &[File]) -> Vec<String> {
         .collect();
     let warnings: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let _ = parallel(&devices, |(i, id)| {
-        if let Err(why) = tune_one_snmpd(&files[*i], &community)
+        if let Err(why) = tune_one_snmpd(&files[*i], &community, &conf_dir)
             && let Ok(mut w) = warnings.lock()
         {
             w.push(format!(
@@ -440,11 +449,16 @@ fn tune_snmp_caches(lab: &str, d: &Design, files: &[File]) -> Vec<String> {
     w
 }
 
-fn tune_one_snmpd(ns_file: &File, community: &str) -> std::result::Result<(), String> {
+fn tune_one_snmpd(
+    ns_file: &File,
+    community: &str,
+    conf_dir: &Path,
+) -> std::result::Result<(), String> {
     let run = |argv: &[String]| -> std::result::Result<(), String> {
         let out = ns::command_in(ns_file, argv, false)
             .map_err(|e| e.to_string())?
             .env("MIBS", "")
+            .env("SNMPCONFPATH", conf_dir)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -466,7 +480,7 @@ fn tune_one_snmpd(ns_file: &File, community: &str) -> std::result::Result<(), St
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match run(&services::cache_get_argv(community, first)) {
+        match run(&services::cache_get_argv(first)) {
             Ok(()) => break,
             Err(e) if Instant::now() >= deadline || attempts >= 10 => {
                 return Err(format!("snmpd did not answer within 10 s ({e})"));
@@ -478,7 +492,6 @@ fn tune_one_snmpd(ns_file: &File, community: &str) -> std::result::Result<(), St
     let mut failed = Vec::new();
     for table in services::CACHED_TABLES {
         if let Err(e) = run(&services::cache_set_argv(
-            community,
             table,
             services::LAB_CACHE_TIMEOUT_S,
         )) {
@@ -1010,6 +1023,7 @@ pub fn down(lab: &str) -> Result<DownReport> {
     let started = Instant::now();
     match LabState::load(lab) {
         Ok(st) => {
+            crate::trust::check_state(lab, &st)?;
             let (processes, namespaces) = teardown(&st);
             // Namespaces of an interrupted `up` that did not reach the state file.
             let mut extra = 0;

@@ -207,6 +207,11 @@ pub fn snmpd_conf(device: &str, location: &str, addresses: &[IpAddr], c: &SnmpSe
         "rwcommunity {cache_community} 127.0.0.1 {NS_CACHE_SUBTREE}"
     );
     let _ = writeln!(out, "sysName {device}");
+    // One line each: a location with a line break must not add directives.
+    let location: String = location
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let _ = writeln!(out, "sysLocation {location}");
     let _ = writeln!(out, "sysContact netkit lab");
     let _ = writeln!(out, "sysServices 76");
@@ -246,39 +251,41 @@ pub const CACHED_TABLES: &[&str] = &[
 /// Cache timeout the lab sets on those tables, seconds.
 pub const LAB_CACHE_TIMEOUT_S: u32 = 1;
 
-/// `snmpget` of `table`'s cache timeout (answers once snmpd is up).
-pub fn cache_get_argv(community: &str, table: &str) -> Vec<String> {
-    let mut a = snmp_base_argv("snmpget", community);
+/// `snmpget` of `table`'s cache timeout (answers once snmpd is up). The community
+/// comes from [`tools_conf`] (`SNMPCONFPATH`), never from the command line.
+pub fn cache_get_argv(table: &str) -> Vec<String> {
+    let mut a = snmp_base_argv("snmpget");
     a.push(format!("{NS_CACHE_TIMEOUT}.{table}"));
     a
 }
 
 /// `snmpset` of `table`'s cache timeout to `seconds`, over 127.0.0.1, numeric OIDs,
-/// at most about 2 s (1 s timeout, 1 retry).
-pub fn cache_set_argv(community: &str, table: &str, seconds: u32) -> Vec<String> {
-    let mut a = snmp_base_argv("snmpset", community);
+/// at most about 2 s (1 s timeout, 1 retry). The community comes from [`tools_conf`].
+pub fn cache_set_argv(table: &str, seconds: u32) -> Vec<String> {
+    let mut a = snmp_base_argv("snmpset");
     a.push(format!("{NS_CACHE_TIMEOUT}.{table}"));
     a.push("i".into());
     a.push(seconds.to_string());
     a
 }
 
-fn snmp_base_argv(program: &str, community: &str) -> Vec<String> {
-    [
-        program,
-        "-v2c",
-        "-c",
-        community,
-        "-t",
-        "1",
-        "-r",
-        "1",
-        "-On",
-        "127.0.0.1",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+fn snmp_base_argv(program: &str) -> Vec<String> {
+    [program, "-v2c", "-t", "1", "-r", "1", "-On", "127.0.0.1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// net-snmp's client configuration (`snmp.conf`, found through `SNMPCONFPATH`)
+/// that gives `snmpget`/`snmpset` the cache write community: a command line is
+/// visible to every user in `ps`, a 0600 file in the lab's secrets folder is not.
+/// `None` when the community could not be written safely on one line.
+pub fn tools_conf(community: &str) -> Option<String> {
+    let one_word = !community.is_empty()
+        && !community
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '#' || c == '"');
+    one_word.then(|| format!("defVersion 2c\ndefCommunity {community}\n"))
 }
 
 /// net-snmp's name of an authentication protocol from the topology (default SHA).
@@ -422,8 +429,15 @@ mod tests {
         let conf = snmpd_conf("hq.r1", "Paris", &[], &c);
         assert!(conf.contains("rwcommunity cachesecret 127.0.0.1 .1.3.6.1.4.1.8072.1.5\n"));
         assert_eq!(conf.matches("rwcommunity").count(), 1);
-        let set = cache_set_argv("cachesecret", "1.3.6.1.2.1.4.24.7", 1);
+        let set = cache_set_argv("1.3.6.1.2.1.4.24.7", 1);
         assert_eq!(set[0], "snmpset");
+        assert!(!set.iter().any(|a| a.contains("cachesecret") || a == "-c"));
+        assert_eq!(
+            tools_conf("cachesecret").unwrap(),
+            "defVersion 2c\ndefCommunity cachesecret\n"
+        );
+        assert_eq!(tools_conf("two words"), None);
+        assert_eq!(tools_conf("line\nrwcommunity x"), None);
         assert_eq!(
             &set[set.len() - 3..],
             [".1.3.6.1.4.1.8072.1.5.3.1.2.1.3.6.1.2.1.4.24.7", "i", "1"]

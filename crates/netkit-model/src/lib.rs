@@ -5,12 +5,16 @@
 //! checks what can be checked on the text alone (syntax, types, names, references,
 //! CIDR syntax, pins inside their pools). The planner (`netkit-plan`) does the rest.
 
+mod access;
 mod diagnostic;
 mod parse;
+pub mod spreadsheet;
+pub mod terminal;
 mod text;
 mod types;
 mod yaml;
 
+pub use access::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use parse::{MAX_BYTES, Parsed, parse};
 pub use types::*;

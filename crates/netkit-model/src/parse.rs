@@ -10,6 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+mod access;
+
 use crate::text::{self, Family, NAME_RULE};
 use crate::yaml::{self, Kind, Node, parse_yaml_bool, parse_yaml_int, shorten};
 use crate::{
@@ -202,6 +204,10 @@ struct Walker {
     ipv6_given: bool,
     /// Spans of reference values of gateways, by segment id.
     gateway_spans: HashMap<String, Span>,
+    /// RADIUS servers of Wi-Fi segments: (named host id, span, segment id).
+    radius_refs: Vec<(String, Span, String)>,
+    /// Switch ids that have `ports` or `uplink` (dropped ones already have a message).
+    l2_declared: HashSet<String>,
 }
 
 impl Default for Walker {
@@ -216,6 +222,8 @@ impl Default for Walker {
             ipv4_ok: false,
             ipv6_given: false,
             gateway_spans: HashMap::new(),
+            radius_refs: Vec::new(),
+            l2_declared: HashSet::new(),
         }
     }
 }
@@ -251,8 +259,9 @@ const SITE_KEYS: &[&str] = &[
     "prefix6",
     "devices",
     "segments",
+    "racks",
 ];
-const DEVICE_KEYS: &[&str] = &["kind", "description", "model"];
+const DEVICE_KEYS: &[&str] = &["kind", "description", "model", "ports", "uplink", "switch"];
 const SEGMENT_KEYS: &[&str] = &[
     "vlan",
     "hosts",
@@ -262,6 +271,8 @@ const SEGMENT_KEYS: &[&str] = &[
     "gateway",
     "description",
     "named",
+    "access",
+    "wifi",
 ];
 const NAMED_KEYS: &[&str] = &["host", "services", "description"];
 const LINK_KEYS: &[&str] = &["a", "b", "bandwidth", "cost", "prefix", "description"];
@@ -1146,6 +1157,7 @@ impl Walker {
             );
         }
 
+        let layer2 = self.layer2(&name, &f, &devices, &segments);
         Some(Site {
             name,
             location,
@@ -1156,6 +1168,7 @@ impl Walker {
             segments,
             span: key.span,
             prefix_span,
+            layer2,
         })
     }
 
@@ -1843,6 +1856,7 @@ impl Walker {
         self.check_refs(topo);
         self.check_pins(topo);
         self.check_offsets(topo);
+        self.check_layer2_refs(topo);
     }
 
     fn check_refs(&mut self, topo: &Topology) {
@@ -2181,9 +2195,11 @@ impl Walker {
                 }
             };
             let size: u64 = 1u64 << (32 - len.min(32));
-            // Offset 1 is the gateway; the last usable address (size - 2) is where the
-            // lab puts the segment's test host, so named hosts end one before it.
-            let last = size.saturating_sub(3);
+            // Offset 1 is the gateway; every offset from 2 to the last usable address
+            // (size - 2) is valid (SPEC). The lab puts its test host on a free
+            // address, or uses a named host when none is left: never a reason to
+            // refuse a topology.
+            let last = size.saturating_sub(2);
             let offset = u64::from(c.offset);
             if offset <= last {
                 continue;
@@ -2191,11 +2207,6 @@ impl Walker {
             let message = if last < 2 {
                 format!(
                     "named host `{}` has offset {}, but its segment ({why}) has no room for named hosts",
-                    c.id, c.offset
-                )
-            } else if offset == size.saturating_sub(2) {
-                format!(
-                    "named host `{}` has offset {}, the last usable address of its segment ({why}), which the lab gives to the segment's test host",
                     c.id, c.offset
                 )
             } else {

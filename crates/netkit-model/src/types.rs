@@ -133,6 +133,9 @@ pub struct Site {
     pub segments: Vec<Segment>,
     pub span: Span,
     pub prefix_span: Option<Span>,
+    /// Switches, racks, access ports and Wi-Fi (empty when the site has none).
+    #[serde(default, skip_serializing_if = "crate::Layer2::is_empty")]
+    pub layer2: crate::Layer2,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

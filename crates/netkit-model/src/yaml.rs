@@ -106,22 +106,32 @@ pub(crate) fn shorten(text: &str) -> String {
 }
 
 /// YAML 1.2 core schema integers: decimal, `0x`, `0o`, with an optional sign.
+/// The digits after a prefix are digits only (`0x+a`, `0x-1` are not numbers),
+/// and a value outside the 64-bit range is not a number either: no overflow.
 pub(crate) fn parse_yaml_int(text: &str) -> Option<i64> {
     let (neg, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
         _ => (false, text),
     };
-    let value = if let Some(hex) = digits.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()?
+    let (radix, body) = if let Some(hex) = digits.strip_prefix("0x") {
+        (16, hex)
     } else if let Some(oct) = digits.strip_prefix("0o") {
-        i64::from_str_radix(oct, 8).ok()?
-    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse::<i64>().ok()?
+        (8, oct)
     } else {
-        return None;
+        (10, digits)
     };
-    Some(if neg { -value } else { value })
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    // Parsed unsigned first, so that -9223372036854775808 fits and nothing negates
+    // out of range.
+    let magnitude = u64::from_str_radix(body, radix).ok()?;
+    if neg {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    }
 }
 
 pub(crate) fn parse_yaml_bool(text: &str) -> Option<bool> {
@@ -204,6 +214,10 @@ pub(crate) fn load(source: &str) -> Result<Option<Node>, Diagnostic> {
         emit_comments: false,
     };
     let pos = Positions { source };
+    // Only anchors that an alias uses are kept (copied), and their copies count
+    // against the alias budget: nested `&a [&b [...]]` with no alias costs nothing,
+    // where a copy of every anchored subtree made memory quadratic.
+    let aliased = aliased_anchors(source, options.clone());
     let parser = Parser::new_from_str_with_options(source, options);
 
     let mut stack: Vec<Frame> = Vec::new();
@@ -212,6 +226,7 @@ pub(crate) fn load(source: &str) -> Result<Option<Node>, Diagnostic> {
     let mut documents = 0usize;
     let mut nodes = 0usize;
     let mut alias_nodes = 0usize;
+    let mut anchor_copies = 0usize;
 
     for event in parser {
         let (event, span) = event.map_err(|e| syntax_error(&pos, &e))?;
@@ -304,13 +319,7 @@ pub(crate) fn load(source: &str) -> Result<Option<Node>, Diagnostic> {
                 let size = target.size();
                 alias_nodes += size;
                 if alias_nodes > MAX_ALIAS_NODES {
-                    return Err(Diagnostic::error(
-                        here,
-                        format!(
-                            "aliases expand to more than {MAX_ALIAS_NODES} values (an alias bomb?)"
-                        ),
-                    )
-                    .with_hint("write the values out instead of nesting aliases of aliases"));
+                    return Err(alias_bomb(here));
                 }
                 nodes += size - 1;
                 let mut node = target.clone();
@@ -332,7 +341,13 @@ pub(crate) fn load(source: &str) -> Result<Option<Node>, Diagnostic> {
             )
             .with_hint("check that this is the right file"));
         }
-        if anchor != 0 {
+        if anchor != 0 && aliased.contains(&anchor) {
+            // An aliased anchor is expanded at least once, so its copy is within
+            // the alias budget of any document that passes.
+            anchor_copies += node.size();
+            if anchor_copies > MAX_ALIAS_NODES {
+                return Err(alias_bomb(here));
+            }
             anchors.insert(anchor, node.clone());
         }
         match stack.last_mut() {
@@ -345,6 +360,33 @@ pub(crate) fn load(source: &str) -> Result<Option<Node>, Diagnostic> {
         }
     }
     Ok(root)
+}
+
+fn alias_bomb(here: Span) -> Diagnostic {
+    Diagnostic::error(
+        here,
+        format!("aliases expand to more than {MAX_ALIAS_NODES} values (an alias bomb?)"),
+    )
+    .with_hint("write the values out instead of nesting aliases of aliases")
+}
+
+/// The anchor ids that some alias of `source` refers to (a first, cheap pass
+/// over the events; syntax errors are left to the real pass).
+fn aliased_anchors(
+    source: &str,
+    options: granit_parser::Options,
+) -> std::collections::HashSet<usize> {
+    let mut used = std::collections::HashSet::new();
+    for event in Parser::new_from_str_with_options(source, options) {
+        match event {
+            Ok((Event::Alias(id), _)) => {
+                used.insert(id);
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    used
 }
 
 fn plain_key(node: &Node) -> Option<&str> {
@@ -483,6 +525,24 @@ mod tests {
         assert_eq!(items[1].span.column, 10);
         assert!(matches!(&items[1].kind, Kind::Scalar { plain: false, .. }));
         assert_eq!(&src[items[1].span.offset..items[1].span.offset + 3], "'y'");
+    }
+
+    #[test]
+    fn integers_never_overflow_and_need_digits() {
+        assert_eq!(parse_yaml_int("0x1f"), Some(31));
+        assert_eq!(parse_yaml_int("-0o17"), Some(-15));
+        assert_eq!(parse_yaml_int("+42"), Some(42));
+        assert_eq!(parse_yaml_int("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_yaml_int("9223372036854775808"), None);
+        // These panicked in debug builds (negation of i64::MIN) or read as numbers.
+        assert_eq!(parse_yaml_int("-0x-8000000000000000"), None);
+        assert_eq!(parse_yaml_int("-0x8000000000000000"), Some(i64::MIN));
+        assert_eq!(parse_yaml_int("0x+a"), None);
+        assert_eq!(parse_yaml_int("0x-a"), None);
+        assert_eq!(parse_yaml_int("0o+7"), None);
+        assert_eq!(parse_yaml_int("0x"), None);
+        assert_eq!(parse_yaml_int("--1"), None);
+        assert_eq!(parse_yaml_int("1_000"), None);
     }
 
     #[test]

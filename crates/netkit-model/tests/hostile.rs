@@ -162,3 +162,44 @@ fn empty_list_scalar_and_null_files() {
 fn a_nul_byte_is_an_error_not_a_panic() {
     parse_guarded(b"name: a\0b\naddressing: {}\n");
 }
+
+/// A 1,000-switch uplink chain (the most a site may have) and a 1,000-switch loop:
+/// checked in linear time, the loop reported once.
+#[test]
+fn long_uplink_chains_and_loops_stay_fast() {
+    for closed in [false, true] {
+        let mut y = String::from(
+            "name: big\naddressing: { ipv4: 10.0.0.0/8 }\nsites:\n  hq:\n    devices:\n      r1: { kind: router }\n",
+        );
+        for i in 0..1000 {
+            let up = if i == 0 {
+                if closed {
+                    "sw999".to_string()
+                } else {
+                    "r1".to_string()
+                }
+            } else {
+                format!("sw{}", i - 1)
+            };
+            y.push_str(&format!(
+                "      sw{i}: {{ kind: switch, ports: 4, uplink: {up} }}\n"
+            ));
+        }
+        y.push_str("    segments: { users: { vlan: 10, hosts: 10, access: { sw999: 2 } } }\n");
+        let t = std::time::Instant::now();
+        let parsed = netkit_model::parse(y.as_bytes());
+        assert!(t.elapsed() < std::time::Duration::from_secs(10));
+        let loops = parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.starts_with("uplink loop"))
+            .count();
+        assert_eq!(
+            loops,
+            usize::from(closed),
+            "{:?}",
+            parsed.diagnostics.first()
+        );
+        assert_eq!(parsed.topology.is_some(), !closed);
+    }
+}

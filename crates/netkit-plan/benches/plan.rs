@@ -122,6 +122,7 @@ pub fn generated(sites: usize) -> Topology {
             ],
             span: span(),
             prefix_span: None,
+            layer2: Default::default(),
         });
     }
     let link = |a: usize, b: usize, bw: u64| Link {

@@ -108,6 +108,7 @@ fn generated(sites: usize, dual: bool) -> Topology {
             ],
             span: Span::default(),
             prefix_span: None,
+            layer2: Default::default(),
         });
     }
     let link = |a: usize, b: usize, cost: u32| Link {
@@ -300,6 +301,7 @@ fn synthetic_plan(t: &Topology) -> Plan {
         internet: None,
         dns: None,
         snmp: None,
+        layer2: Default::default(),
     }
 }
 

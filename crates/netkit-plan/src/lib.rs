@@ -7,14 +7,20 @@
 //! [`output`] renders a plan as terminal tables, Markdown or CSV.
 
 mod addressing;
+mod decide;
 mod keep;
+mod layer2;
 pub mod output;
 mod routing;
+pub mod stream;
 mod types;
+
+pub use stream::{DeferredPlan, plan_deferred};
 
 pub use addressing::{
     EDGE_ADDRESS, UPLINK_INTERFACE, UPLINK_PREFIX, UPSTREAM_ADDRESS, sized_for, usable,
 };
+pub use layer2::*;
 pub use types::*;
 
 use netkit_model::{Diagnostic, Topology};
@@ -43,6 +49,7 @@ pub fn default_cost(bandwidth_bps: Option<u64>) -> u32 {
 pub fn plan(topology: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec<Diagnostic>> {
     let mut plan = address(topology, previous)?;
     routing::fill(&mut plan, topology)?;
+    layer2::fill(&mut plan, topology, previous)?;
     Ok(plan)
 }
 

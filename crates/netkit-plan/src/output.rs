@@ -413,14 +413,14 @@ pub fn table(plan: &Plan, what: What) -> String {
             2 => '-',
             _ => ' ',
         };
-        s.push_str(&sec.title);
+        s.push_str(&netkit_model::terminal::safe(&sec.title));
         s.push('\n');
         if underline != ' ' {
             s.extend(std::iter::repeat_n(underline, sec.title.chars().count()));
             s.push('\n');
         }
         if let Some(t) = &sec.text {
-            s.push_str(t);
+            s.push_str(&netkit_model::terminal::safe_multiline(t));
             s.push('\n');
         }
         if !sec.headers.is_empty() {
@@ -429,8 +429,14 @@ pub fn table(plan: &Plan, what: What) -> String {
                 .load_style(presets::UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Disabled)
                 .set_header(sec.headers.clone());
+            // Text from the topology (a `location`, a name) never acts on a
+            // terminal: control and bidirectional characters are shown escaped.
             for row in &sec.rows {
-                t.add_row(row.clone());
+                t.add_row(
+                    row.iter()
+                        .map(|c| netkit_model::terminal::safe(c).into_owned())
+                        .collect::<Vec<_>>(),
+                );
             }
             s.push_str(&t.to_string());
             s.push('\n');
@@ -496,10 +502,10 @@ pub fn markdown(plan: &Plan, what: What) -> String {
 }
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
-/// Free text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`) gets
-/// a leading apostrophe.
+/// Free text that a spreadsheet would take for a formula
+/// ([`netkit_model::spreadsheet::formula_like`]) gets a leading apostrophe.
 fn csv_field(s: &str, free_text: bool) -> String {
-    let s = if free_text && s.starts_with(['=', '+', '-', '@']) {
+    let s = if free_text && netkit_model::spreadsheet::formula_like(s) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -761,6 +767,8 @@ mod tests {
         assert_eq!(csv_field("a,b", false), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\"", false), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=cmd()", true), "'=cmd()");
+        assert_eq!(csv_field("  =cmd()", true), "'  =cmd()");
+        assert_eq!(csv_field("＝cmd()", true), "'＝cmd()");
         assert_eq!(csv_field("-1", false), "-1");
         assert_eq!(csv_field("plain", true), "plain");
     }

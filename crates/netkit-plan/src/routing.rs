@@ -10,6 +10,7 @@
 //! [`Topology`] (to point errors at the right line).
 
 mod ospf;
+mod parallel;
 mod policy;
 mod tables;
 
@@ -40,6 +41,53 @@ pub fn fill(plan: &mut Plan, topology: &Topology) -> Result<(), Vec<Diagnostic>>
     } else {
         Err(errors)
     }
+}
+
+/// Like [`fill`], except the routing tables: `plan.routes` stays empty, but
+/// everything the tables need is checked (the same errors as [`fill`]), so that
+/// [`stream_tables`] cannot fail afterwards.
+///
+/// # Errors
+/// As [`fill`].
+pub(crate) fn fill_deferred(plan: &mut Plan, topology: &Topology) -> Result<(), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    if let Err(mut e) = tables::Tables::new(plan, Some(topology)) {
+        errors.append(&mut e);
+    }
+    match policy::compute(plan, topology) {
+        Ok(filters) => plan.filters = filters,
+        Err(mut e) => errors.append(&mut e),
+    }
+    plan.ospf = ospf::compute(plan);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every layer-3 device's table, as [`fill`] computes them.
+pub(crate) fn compute_tables(
+    plan: &Plan,
+) -> Result<std::collections::BTreeMap<String, Vec<crate::Route>>, Vec<Diagnostic>> {
+    tables::compute(plan, None)
+}
+
+/// Every layer-3 device's table (what `plan.routes` would hold), computed on
+/// `threads` threads: `work` runs on the workers (table in, anything out), `sink`
+/// gets the results in device-id order, with a bounded number in flight.
+///
+/// # Errors
+/// `Err` as [`fill`] when the tables cannot be computed; `Ok(Err)` when `sink`
+/// failed (it is not called again).
+pub(crate) fn stream_tables<T: Send, E>(
+    plan: &Plan,
+    threads: usize,
+    work: impl Fn(&str, Vec<crate::Route>) -> T + Sync,
+    sink: impl FnMut(T) -> Result<(), E>,
+) -> Result<Result<(), E>, Vec<Diagnostic>> {
+    let t = tables::Tables::new(plan, None)?;
+    Ok(parallel::in_order(&t, threads, work, sink))
 }
 
 impl Plan {

@@ -40,6 +40,10 @@ pub struct Plan {
     /// SNMP settings without secrets: the secret fields keep their `${VAR}` text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snmp: Option<SnmpPlan>,
+    /// Switches, cables and Wi-Fi (`switches`, `cables`, `wifi` in the JSON; absent
+    /// when the topology has no access layer).
+    #[serde(flatten)]
+    pub layer2: crate::Layer2Plan,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -352,14 +356,53 @@ impl Plan {
 }
 
 impl SegmentPlan {
-    /// Last usable address: where the lab's test host for this segment lives.
+    /// The segment's vantage address: where probes "from the segment" start, and what
+    /// an isolated segment stands for as a target. The lab's test host takes the
+    /// highest usable address that no named host holds (the last usable one, unless
+    /// a named host was given it); when a named host holds every address from
+    /// offset 2 up, that host stands in for the test host ([`Self::vantage_host`])
+    /// and this is its address.
     pub fn test_host(&self) -> Ipv4Addr {
+        match self.free_test_host() {
+            Some(a) => a,
+            None => self
+                .vantage_host()
+                .map(|h| h.address)
+                .unwrap_or_else(|| self.last_usable()),
+        }
+    }
+
+    /// The named host that stands in for the lab's test host when the segment has
+    /// no free address (e.g. `hosts: 1` in a /30 with a named host at offset 2);
+    /// `None` when the lab has a test host of its own at [`Self::test_host`].
+    pub fn vantage_host(&self) -> Option<&NamedHostPlan> {
+        if self.free_test_host().is_some() {
+            return None;
+        }
+        self.named.iter().max_by_key(|n| n.address)
+    }
+
+    fn last_usable(&self) -> Ipv4Addr {
         let b = u32::from(self.prefix.broadcast());
         if self.prefix.prefix_len() >= 31 {
             Ipv4Addr::from(b)
         } else {
             Ipv4Addr::from(b - 1)
         }
+    }
+
+    /// The highest usable address above the gateway that no named host holds.
+    fn free_test_host(&self) -> Option<Ipv4Addr> {
+        let low = u32::from(self.gateway).max(u32::from(self.prefix.network()));
+        let mut a = u32::from(self.last_usable());
+        // At most one step per named host: the loop is bounded by their number.
+        while a > low {
+            if !self.named.iter().any(|n| u32::from(n.address) == a) {
+                return Some(Ipv4Addr::from(a));
+            }
+            a -= 1;
+        }
+        None
     }
 }
 

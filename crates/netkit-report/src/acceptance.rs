@@ -79,7 +79,11 @@ pub fn verdict_sentence(ctx: &Ctx) -> String {
         )
     } else {
         ctx.f(
-            K::AcceptanceFailed,
+            if c.error == 0 {
+                K::AcceptanceFailedOnly
+            } else {
+                K::AcceptanceFailed
+            },
             &[
                 ("failed", &c.fail.to_string()),
                 ("errors", &c.error.to_string()),
@@ -92,6 +96,14 @@ pub fn verdict_sentence(ctx: &Ctx) -> String {
 /// `from → to` of a result (or its target).
 pub fn what(r: &CheckResult) -> (String, String) {
     let from = r.from.clone().unwrap_or_default();
+    // An SNMP check is about its device; its `to` is the expectation (shown in
+    // words in the expected column) and its target the agent's socket.
+    if r.check == "snmp" {
+        return (
+            r.from.clone().or(r.to.clone()).unwrap_or_default(),
+            String::new(),
+        );
+    }
     let to = match (&r.to, &r.target) {
         (Some(t), Some(p)) if t != p => format!("{t} ({p})"),
         (Some(t), _) => t.clone(),
@@ -104,8 +116,8 @@ pub fn what(r: &CheckResult) -> (String, String) {
 /// Time of a check, `14:02:12`, and its duration in seconds.
 pub fn timing(ctx: &Ctx, r: &CheckResult) -> (String, Option<i64>) {
     match (parse_time(&r.start), parse_time(&r.end)) {
-        (Some(s), Some(e)) => (ctx.l.time(s), Some((e - s).num_seconds())),
-        (Some(s), None) => (ctx.l.time(s), None),
+        (Some(s), Some(e)) => (ctx.time(s), Some((e - s).num_seconds())),
+        (Some(s), None) => (ctx.time(s), None),
         _ => (r.start.clone(), None),
     }
 }
@@ -125,12 +137,12 @@ pub fn run_facts(ctx: &Ctx, res: &Results) -> Vec<(String, String)> {
     let (s, e) = (parse_time(&res.started), parse_time(&res.finished));
     facts.push((
         l.t(K::Started).to_string(),
-        s.map(|t| l.datetime(t))
+        s.map(|t| ctx.datetime(t))
             .unwrap_or_else(|| res.started.clone()),
     ));
     facts.push((
         l.t(K::Finished).to_string(),
-        e.map(|t| l.datetime(t))
+        e.map(|t| ctx.datetime(t))
             .unwrap_or_else(|| res.finished.clone()),
     ));
     if let (Some(s), Some(e)) = (s, e) {
@@ -201,6 +213,7 @@ pub fn markdown(ctx: &Ctx) -> String {
         l.colon(),
         md(&l.percent(c.rate()))
     );
+    crate::service::markdown(ctx, &mut out);
     let _ = writeln!(out, "## {}\n", md(l.t(K::Details)));
     let rows: Vec<Vec<String>> = res
         .results
@@ -214,9 +227,9 @@ pub fn markdown(ctx: &Ctx) -> String {
                 from,
                 to,
                 ctx.verdict(r.verdict).to_string(),
-                ctx.figures(&r.expected),
-                ctx.figures(&r.measured),
-                r.reason.clone().unwrap_or_default(),
+                crate::words::expected(ctx, r),
+                crate::words::measured(ctx, r),
+                crate::words::reason(ctx, r),
             ]
         })
         .collect();

@@ -78,11 +78,12 @@ pub fn mermaid(s: &str) -> String {
 }
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a
-/// field a spreadsheet would take for a formula (`= + - @`, tab, carriage return first)
+/// field a spreadsheet would take for a formula (`= + - @`, tab, carriage return first,
+/// also after spaces, and their fullwidth forms: [`netkit_model::spreadsheet::formula_like`])
 /// gets a leading apostrophe (OWASP "CSV injection").
 pub fn csv(s: &str) -> String {
     let guarded;
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let s = if netkit_model::spreadsheet::formula_like(s) {
         guarded = format!("'{s}");
         guarded.as_str()
     } else {
@@ -97,11 +98,17 @@ pub fn csv(s: &str) -> String {
 
 /// One CSV record, CRLF-terminated.
 pub fn csv_row<S: AsRef<str>>(fields: &[S]) -> String {
+    csv_row_sep(fields, ',')
+}
+
+/// One CSV record with `sep` between fields (`;` for a French spreadsheet, where
+/// the comma is the decimal separator).
+pub fn csv_row_sep<S: AsRef<str>>(fields: &[S], sep: char) -> String {
     let mut line = fields
         .iter()
         .map(|f| csv(f.as_ref()))
         .collect::<Vec<_>>()
-        .join(",");
+        .join(&sep.to_string());
     line.push_str("\r\n");
     line
 }
@@ -161,6 +168,8 @@ mod tests {
         assert_eq!(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv("=1+2"), "'=1+2");
         assert_eq!(csv("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv(" =1+2"), "' =1+2");
+        assert_eq!(csv("＝1+2"), "'＝1+2");
         assert_eq!(csv("-2,3"), "\"'-2,3\"");
         assert_eq!(csv_row(&["a", "b"]), "a,b\r\n");
     }

@@ -12,6 +12,7 @@ use crate::esc::xml as e;
 use crate::i18n::K;
 use crate::sheets::{Sheet, filter_cells, observations, schedule};
 use crate::view::{AddrRow, Ctx, RowKind};
+use crate::words;
 
 const CSS: &str = r#"
 :root { --ink:#1f2937; --muted:#4b5563; --line:#d1d5db; --head:#1e3a5f; --soft:#f3f6fa; --ok:#15803d; --ko:#b91c1c; --warn:#b45309; }
@@ -29,7 +30,10 @@ th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vert
 th { background: var(--soft); color: var(--head); font-weight: bold; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.mono, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 8.5pt; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: normal; word-break: normal; } td.mono, td.num { white-space: nowrap; }
+nav.toc .pg { float: right; font-variant-numeric: tabular-nums; }
+.sheet-end { break-inside: avoid; page-break-inside: avoid; }
+p:has(+ table), p:has(+ ul), h4:has(+ table) { break-after: avoid; page-break-after: avoid; }
 th { hyphens: auto; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
@@ -70,7 +74,7 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
   html { font-size: 9.5pt; }
   body { max-width: none; padding: 0; }
   .chapter { break-before: page; page-break-before: always; }
-  section.wide { page: wide; }
+  section.wide, section#addressing, section#acceptance { page: wide; }
   section.wide figure svg { width: 100%; height: 165mm; border: none; }
   section.tall figure svg { width: 100%; height: 235mm; border: none; }
   .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
@@ -81,14 +85,14 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
 "#;
 
 /// A table cell: text (escaped here) or markup built by this module.
-enum Cell {
+pub(crate) enum Cell {
     T(String),
     Num(String),
     Mono(String),
     H(String),
 }
 
-fn table(out: &mut String, head: &[(&str, bool)], rows: &[Vec<Cell>]) {
+pub(crate) fn table(out: &mut String, head: &[(&str, bool)], rows: &[Vec<Cell>]) {
     out.push_str("<table><thead><tr>");
     for (h, num) in head {
         let _ = write!(
@@ -153,6 +157,7 @@ const SECTIONS: &[(&str, K)] = &[
     ("acceptance", K::SecAcceptance),
     ("sheets", K::SecSheets),
     ("files", K::SecFiles),
+    ("appendix", K::SecAppendix),
 ];
 
 /// `landscape`: print the diagram on an A4 landscape page (wide diagrams).
@@ -170,9 +175,10 @@ pub fn render(
     let title = l.f(K::DocTitle, &[("name", &plan.name)]);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<meta name=\"generator\" content=\"netkit\"/>\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<meta name=\"generator\" content=\"netkit\"/>\n<title>{}</title>\n<style>{CSS}</style>\n{}</head>\n<body>\n",
         l.code(),
-        e(&title)
+        e(&title),
+        crate::print::css(ctx, sheets)
     );
 
     // Cover.
@@ -187,7 +193,6 @@ pub fn render(
         "<div class=\"subtitle\">{}</div>",
         e(l.t(K::DocSubtitle))
     );
-    let dash = "—".to_string();
     let mut cover = vec![(l.t(K::Topology).to_string(), plan.name.clone())];
     if let Some(d) = &plan.description {
         cover.push((l.t(K::Description).to_string(), d.clone()));
@@ -228,13 +233,13 @@ pub fn render(
     ));
     cover.push((
         l.t(K::Links).to_string(),
-        format!(
-            "{} ({} {}, {} {})",
-            l.int(plan.links.len() as u64),
-            l.int(wan as u64),
-            l.t(K::RowWan),
-            l.int((plan.links.len() - wan) as u64),
-            l.t(K::RowIntra)
+        l.f(
+            K::LinksValue,
+            &[
+                ("n", &l.int(plan.links.len() as u64)),
+                ("wan", &l.int(wan as u64)),
+                ("intra", &l.int((plan.links.len() - wan) as u64)),
+            ],
         ),
     ));
     facts(&mut out, "facts", &cover);
@@ -255,7 +260,6 @@ pub fn render(
         "<p class=\"foot\">{}</p>",
         e(&l.f(K::GeneratedBy, &[("date", &l.date(ctx.opt.date))]))
     );
-    let _ = dash;
     out.push_str("</section>\n");
 
     // Contents.
@@ -267,19 +271,20 @@ pub fn render(
     for (i, (anchor, k)) in SECTIONS.iter().enumerate() {
         let _ = write!(
             out,
-            "<li><a href=\"#{anchor}\">{}. {}</a>",
-            i + 1,
-            e(l.t(*k))
+            "<li><a href=\"#{anchor}\">{n}. {t}</a><span class=\"pg\" data-find=\"{n}. {t}\"></span>",
+            n = i + 1,
+            t = e(l.t(*k))
         );
         if *anchor == "sheets" && !sheets.is_empty() {
             out.push_str("<ol>");
             for s in sheets {
                 let _ = write!(
                     out,
-                    "<li><a href=\"#{}\">{} — {}</a></li>",
+                    "<li><a href=\"#{}\">{} — {}</a><span class=\"pg\" data-find=\"{}\"></span></li>",
                     e(&s.anchor),
                     e(&s.number),
-                    e(&s.site.name)
+                    e(&s.site.name),
+                    e(&s.number)
                 );
             }
             out.push_str("</ol>");
@@ -355,13 +360,16 @@ pub fn render(
             .iter()
             .filter(|r| r.site == site.name && r.kind == RowKind::Segment)
             .map(|r| {
+                let [first, last, bcast] = crate::tables::range_cells(&r.prefix);
                 vec![
                     Cell::T(r.object.clone()),
                     Cell::Num(r.vlan.map(|v| v.to_string()).unwrap_or_default()),
                     Cell::Mono(r.prefix.clone()),
                     Cell::Mono(r.mask.clone()),
                     Cell::Mono(r.address.clone()),
-                    Cell::T(format!("{} {}", r.device, r.interface)),
+                    Cell::Mono(first),
+                    Cell::Mono(last),
+                    Cell::Mono(bcast),
                     Cell::Num(format!(
                         "{} / {} / {}",
                         opt_n(ctx, r.hosts.map(u64::from)),
@@ -385,7 +393,9 @@ pub fn render(
                 (l.t(K::Prefix), false),
                 (l.t(K::Mask), false),
                 (l.t(K::Gateway), false),
-                (l.t(K::Interface), false),
+                (l.t(K::FirstUsable), false),
+                (l.t(K::LastUsable), false),
+                (l.t(K::Broadcast), false),
                 (l.t(K::HostsTriple), true),
                 (l.t(K::IsolatedCol), false),
                 (l.t(K::Prefix6), false),
@@ -524,48 +534,7 @@ pub fn render(
             e(&l.f(K::OspfDesign, &[("design", &o.design), ("bw", &bw)]))
         );
     }
-    for dev in plan.routers() {
-        let _ = writeln!(
-            out,
-            "<h3 id=\"routes-{}\">{}</h3>",
-            e(&dev.id),
-            e(&l.f(K::RoutesOf, &[("device", &dev.id)]))
-        );
-        let routes = plan.routes.get(&dev.id).map(Vec::as_slice).unwrap_or(&[]);
-        if routes.is_empty() {
-            let _ = writeln!(out, "<p class=\"note\">{}</p>", e(l.t(K::NoRoutes)));
-            continue;
-        }
-        let rows: Vec<Vec<Cell>> = routes
-            .iter()
-            .map(|r| {
-                vec![
-                    Cell::Mono(r.destination.to_string()),
-                    Cell::Mono(
-                        r.next_hop
-                            .map(|h| h.to_string())
-                            .unwrap_or_else(|| l.t(K::DirectlyConnected).to_string()),
-                    ),
-                    Cell::T(r.interface.clone()),
-                    Cell::Num(r.metric.to_string()),
-                    Cell::T(ctx.route_kind(r.kind).to_string()),
-                    Cell::T(ctx.route_target(r)),
-                ]
-            })
-            .collect();
-        table(
-            &mut out,
-            &[
-                (l.t(K::Destination), false),
-                (l.t(K::NextHop), false),
-                (l.t(K::Interface), false),
-                (l.t(K::Metric), true),
-                (l.t(K::RouteKind), false),
-                (l.t(K::Describes), false),
-            ],
-            &rows,
-        );
-    }
+    crate::appendix::routing_summary(ctx, &mut out);
     out.push_str("</section>\n");
 
     // 4. Filters.
@@ -640,15 +609,15 @@ pub fn render(
             facts(&mut out, "facts", &run_facts(ctx, res));
             let _ = write!(out, "<div class=\"cards\">");
             for (k, v, cls) in [
-                (K::Checks, l.int(c.total as u64), ""),
-                (K::Passed, l.int(c.pass as u64), "ok"),
+                (K::CardChecks, l.int(c.total as u64), ""),
+                (K::CardPassed, l.int(c.pass as u64), "ok"),
                 (
-                    K::Failed,
+                    K::CardFailed,
                     l.int(c.fail as u64),
                     if c.fail > 0 { "ko" } else { "" },
                 ),
                 (
-                    K::Errors,
+                    K::CardErrors,
                     l.int(c.error as u64),
                     if c.error > 0 { "warn" } else { "" },
                 ),
@@ -658,7 +627,7 @@ pub fn render(
                     out,
                     "<div class=\"card {cls}\"><div class=\"v\">{}</div><div class=\"k\">{}</div></div>",
                     e(&v),
-                    e(l.t(k))
+                    e(&l.f(k, &[("n", &v)]))
                 );
             }
             out.push_str("</div>\n");
@@ -686,6 +655,7 @@ pub fn render(
                 ],
                 &rows,
             );
+            crate::service::html(ctx, &mut out);
             let bad: Vec<_> = res
                 .results
                 .iter()
@@ -708,7 +678,10 @@ pub fn render(
                         e(&from),
                         e(&to),
                         e(l.colon()),
-                        e(r.reason.as_deref().unwrap_or(""))
+                        e(&crate::reasons::sentence(
+                            l,
+                            r.reason.as_deref().unwrap_or("")
+                        ))
                     );
                 }
                 out.push_str("</ul>\n");
@@ -731,9 +704,9 @@ pub fn render(
                         Cell::T(from),
                         Cell::T(to),
                         Cell::H(badge(ctx, r.verdict)),
-                        Cell::T(ctx.figures(&r.expected)),
-                        Cell::T(ctx.figures(&r.measured)),
-                        Cell::T(r.reason.clone().unwrap_or_default()),
+                        Cell::T(words::expected(ctx, r)),
+                        Cell::T(words::measured(ctx, r)),
+                        Cell::T(words::reason(ctx, r)),
                         Cell::T(time),
                     ]
                 })
@@ -784,20 +757,20 @@ pub fn render(
         &rows,
     );
     let _ = writeln!(out, "<p class=\"note\">{}</p>", e(l.t(K::NetboxNote)));
+    let _ = writeln!(
+        out,
+        "</section>\n<section class=\"chapter\" id=\"appendix\"><h2>8. {}</h2>",
+        e(l.t(K::SecAppendix))
+    );
+    crate::appendix::routing_full(ctx, &mut out);
+    crate::appendix::figures(ctx, &mut out);
     out.push_str("</section>\n</body>\n</html>\n");
     out
 }
 
 fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
     let l = ctx.l;
-    let _ = writeln!(out, "<article class=\"sheet\" id=\"{}\">", e(&s.anchor));
-    let _ = writeln!(
-        out,
-        "<header><span class=\"t\">{}</span><span class=\"n\">{} {}</span></header>",
-        e(l.t(K::Sheet)),
-        e(l.t(K::SheetNumber)),
-        e(&s.number)
-    );
+    out.push_str(&crate::print::sheet_open(ctx, s));
     let blank = |v: &str| {
         if v.is_empty() {
             "\u{A0}".to_string()
@@ -881,7 +854,7 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
             out,
             "<ul><li>{} (<a href=\"#routes-{}\">{}</a>)</li><li>{}</li></ul>",
             e(&l.f(
-                K::RoutesConfigured,
+                crate::sheets::routes_key(ctx),
                 &[
                     ("n", &l.int(d.routes.len() as u64)),
                     ("device", &d.device.id)
@@ -947,8 +920,8 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
                     Cell::T(from),
                     Cell::T(to),
                     Cell::H(badge(ctx, r.verdict)),
-                    Cell::T(ctx.figures(&r.measured)),
-                    Cell::T(r.reason.clone().unwrap_or_default()),
+                    Cell::T(words::measured(ctx, r)),
+                    Cell::T(words::reason(ctx, r)),
                 ]
             })
             .collect();
@@ -965,7 +938,11 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
             &rows,
         );
     }
-    let _ = writeln!(out, "<h4>{}</h4>", e(l.t(K::Schedule)));
+    let _ = writeln!(
+        out,
+        "<div class=\"sheet-end\"><h4>{}</h4>",
+        e(l.t(K::Schedule))
+    );
     out.push_str("<table class=\"facts\"><tbody>");
     for (k, v) in schedule(ctx, s) {
         let class = if k == l.t(K::DeadlineMet) {
@@ -992,6 +969,7 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
         e(l.colon()),
         e(&observations(ctx, s))
     );
+    crate::closing::html(ctx, s, out);
     let _ = writeln!(
         out,
         "<div class=\"signs\"><div class=\"sign\"><div class=\"who\">{}</div><div class=\"hint\">{}</div></div><div class=\"sign\"><div class=\"who\">{}</div><div class=\"hint\">{}</div></div></div>",
@@ -1000,6 +978,7 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
         e(l.t(K::SignClient)),
         e(l.t(K::SignHint))
     );
+    out.push_str("</div>\n");
     let _ = writeln!(
         out,
         "<p class=\"note\">{}</p></article>",

@@ -45,10 +45,31 @@ impl Lang {
     }
 
     /// The text of a key with `{name}` placeholders replaced.
+    ///
+    /// `{name:singular|plural}` picks a form by the number in `name`: French takes
+    /// the singular for 0 and 1, English for 1 only ("0 route", "0 routes").
     pub fn f(self, k: K, args: &[(&str, &str)]) -> String {
         let mut s = self.t(k).to_string();
         for (name, value) in args {
             s = s.replace(&format!("{{{name}}}"), value);
+            let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+            let Ok(n) = digits.parse::<u64>() else {
+                continue;
+            };
+            let one = match self {
+                Lang::Fr => n <= 1,
+                Lang::En => n == 1,
+            };
+            let open = format!("{{{name}:");
+            while let Some(a) = s.find(&open) {
+                let Some(b) = s[a..].find('}').map(|b| a + b) else {
+                    break;
+                };
+                let inner = &s[a + open.len()..b];
+                let (sing, plur) = inner.split_once('|').unwrap_or((inner, inner));
+                let pick = if one { sing } else { plur }.to_string();
+                s.replace_range(a..=b, &pick);
+            }
         }
         s
     }
@@ -242,6 +263,7 @@ catalog! {
     SecAcceptance => "Rapport de recette", "Acceptance report";
     SecSheets => "Fiches d'intervention", "Intervention sheets";
     SecFiles => "Fichiers fournis", "Files delivered";
+    SecAppendix => "Annexes", "Appendices";
     // Cover facts.
     Topology => "Topologie", "Topology";
     Description => "Description", "Description";
@@ -261,8 +283,9 @@ catalog! {
     IntraLinks => "Liaisons internes aux sites", "Links inside sites";
     AcceptanceResult => "Résultat de la recette", "Acceptance result";
     AcceptanceNotRun => "recette non exécutée", "acceptance test not run";
-    AcceptancePassed => "conforme : {passed} contrôle(s) sur {total} réussi(s)", "passed: {passed} of {total} check(s)";
-    AcceptanceFailed => "non conforme : {failed} échec(s), {errors} erreur(s) sur {total} contrôle(s)", "not passed: {failed} failure(s), {errors} error(s) out of {total} check(s)";
+    AcceptancePassed => "conforme : {passed} {passed:contrôle réussi|contrôles réussis} sur {total}", "passed: {passed} of {total} {total:check|checks}";
+    AcceptanceFailed => "non conforme : {failed} {failed:échec|échecs} et {errors} {errors:contrôle non exécuté|contrôles non exécutés} sur {total} {total:contrôle|contrôles}", "not passed: {failed} {failed:failure|failures} and {errors} {errors:check|checks} not run out of {total} {total:check|checks}";
+    AcceptanceFailedOnly => "non conforme : {failed} {failed:échec|échecs} sur {total} {total:contrôle|contrôles}", "not passed: {failed} {failed:failure|failures} out of {total} {total:check|checks}";
     Pools => "Réserves d'adresses", "Address pools";
     PoolIpv4 => "IPv4", "IPv4";
     PoolIpv6 => "IPv6", "IPv6";
@@ -290,7 +313,7 @@ catalog! {
     Internet => "Internet", "Internet";
     Upstream => "opérateur {addr}", "upstream {addr}";
     Uplink => "accès Internet", "Internet uplink";
-    MoreHosts => "… et {n} autre(s)", "… and {n} more";
+    MoreHosts => "… et {n} {n:autre|autres}", "… and {n} more";
     Layer2 => "Niveau 2 : {names}", "Layer 2: {names}";
     // Device kinds.
     KindRouter => "routeur", "router";
@@ -310,6 +333,9 @@ catalog! {
     Prefix => "Préfixe", "Prefix";
     Prefix6 => "Préfixe IPv6", "IPv6 prefix";
     Mask => "Masque", "Mask";
+    FirstUsable => "Première adresse utilisable", "First usable";
+    LastUsable => "Dernière adresse utilisable", "Last usable";
+    Broadcast => "Adresse de diffusion", "Broadcast";
     Gateway => "Passerelle", "Gateway";
     Gateway6 => "Passerelle IPv6", "IPv6 gateway";
     Address => "Adresse", "Address";
@@ -365,8 +391,8 @@ catalog! {
     DescPool => "tout le réseau interne", "the whole internal network";
     OspfDesign => "Conception OSPF : {design}, bande passante de référence {bw}.", "OSPF design: {design}, reference bandwidth {bw}.";
     // Filters.
-    FiltersIntro => "Filtrage à états sur la passerelle du segment source : les réponses aux connexions ouvertes depuis l'autre côté passent toujours. Première règle correspondante appliquée.",
-        "Stateful filtering on the gateway of the source segment: replies to connections opened from the other side always pass. The first matching rule applies.";
+    FiltersIntro => "Filtrage à états sur la passerelle du segment source, et sur celle de chaque segment isolé pour les connexions ouvertes vers lui (l'isolement vaut dans les deux sens) : les réponses aux connexions ouvertes depuis l'autre côté passent toujours. Première règle correspondante appliquée.",
+        "Stateful filtering on the gateway of the source segment, and on the gateway of each isolated segment for connections opened towards it (isolation works both ways): replies to connections opened from the other side always pass. The first matching rule applies.";
     FiltersOf => "Règles de {device}", "Rules of {device}";
     NoFilters => "Aucune règle de filtrage : tout le trafic interne est autorisé.", "No filtering rules: all internal traffic is allowed.";
     Action => "Action", "Action";
@@ -391,7 +417,13 @@ catalog! {
     Total => "Total", "Total";
     Passed => "Réussis", "Passed";
     Failed => "Échecs", "Failed";
-    Errors => "Erreurs", "Errors";
+    Errors => "Non exécutés", "Not run";
+    CardChecks => "{n:contrôle|contrôles}", "{n:check|checks}";
+    CardPassed => "{n:réussi|réussis}", "{n:passed|passed}";
+    CardFailed => "{n:échec|échecs}", "{n:failure|failures}";
+    CardErrors => "{n:non exécuté|non exécutés}", "{n:not run|not run}";
+    LinksValue => "{n} ({wan} {wan:liaison inter-sites|liaisons inter-sites}, {intra} {intra:liaison interne|liaisons internes})",
+        "{n} ({wan} WAN {wan:link|links}, {intra} internal {intra:link|links})";
     SuccessRate => "Taux de réussite", "Success rate";
     Check => "Contrôle", "Check";
     Verdict => "Verdict", "Verdict";
@@ -413,6 +445,7 @@ catalog! {
     CheckPath => "chemin", "path";
     CheckBandwidth => "débit", "bandwidth";
     CheckSnmp => "supervision SNMP", "SNMP monitoring";
+    CheckLatency => "latence", "latency";
     CheckService => "service", "service";
     // Figures (measured/expected keys).
     FigSent => "envoyés", "sent";
@@ -442,8 +475,8 @@ catalog! {
     KindOfWork => "Nature de l'intervention", "Kind of work";
     KindOfWorkValue => "Déploiement du réseau du site et recette", "Site network deployment and acceptance test";
     Request => "Demande", "Request";
-    RequestValue => "Mettre en service le réseau du site {site}{location} conformément au plan « {name} » ({segments} segment(s), {devices} équipement(s) de niveau 3, {links} liaison(s)) et en faire la recette.",
-        "Bring the network of site {site}{location} into service according to plan “{name}” ({segments} segment(s), {devices} layer-3 device(s), {links} link(s)) and test it.";
+    RequestValue => "Mettre en service le réseau du site {site}{location} conformément au plan « {name} » ({segments} {segments:segment|segments}, {devices} {devices:équipement|équipements} de niveau 3, {links} {links:liaison|liaisons}) et en faire la recette.",
+        "Bring the network of site {site}{location} into service according to plan “{name}” ({segments} {segments:segment|segments}, {devices} layer-3 {devices:device|devices}, {links} {links:link|links}) and test it.";
     WorkDone => "Travaux réalisés", "Work done";
     SegmentsConfigured => "Segments configurés", "Segments configured";
     InterfacesOf => "{device} ({kind}), bouclage {loopback}", "{device} ({kind}), loopback {loopback}";
@@ -452,8 +485,9 @@ catalog! {
     RoleSegment => "passerelle de {id} (VLAN {vlan})", "gateway of {id} (VLAN {vlan})";
     RoleLink => "liaison vers {peer}", "link to {peer}";
     RoleUplink => "accès Internet (opérateur {addr})", "Internet uplink (upstream {addr})";
-    RoutesConfigured => "{n} route(s) configurée(s) sur {device}", "{n} route(s) configured on {device}";
-    FiltersConfigured => "{n} règle(s) de filtrage configurée(s) sur {device}", "{n} filtering rule(s) configured on {device}";
+    RoutesConfigured => "{n} {n:route configurée|routes configurées} sur {device}", "{n} {n:route|routes} configured on {device}";
+    RoutesOspf => "{n} {n:route attendue|routes attendues} sur {device} (connectées, et apprises par OSPF)", "{n} {n:route|routes} expected on {device} (connected, and learned by OSPF)";
+    FiltersConfigured => "{n} {n:règle|règles} de filtrage {n:configurée|configurées} sur {device}", "{n} filtering {n:rule|rules} configured on {device}";
     Layer2Installed => "Équipements de niveau 2 installés : {names}", "Layer-2 devices installed: {names}";
     TestsRun => "Tests réalisés", "Tests run";
     NoTestsForSite => "Aucun test n'a encore été exécuté pour ce site.", "No test has been run for this site yet.";
@@ -465,10 +499,17 @@ catalog! {
     NoDeadline => "aucune échéance fixée", "no deadline set";
     Observations => "Observations", "Remarks";
     ObservationsOk => "Tous les tests du site sont réussis.", "Every test of the site passed.";
-    ObservationsKo => "{n} test(s) non réussi(s) : voir le détail ci-dessus.", "{n} test(s) did not pass: see above.";
+    ObservationsKo => "{n} {n:test non réussi|tests non réussis} : voir le détail ci-dessus.", "{n} {n:test|tests} did not pass: see above.";
     Signatures => "Signatures", "Signatures";
     SignTechnician => "Le technicien", "Technician";
-    SignClient => "Le client", "Client";
+    DeadlineMissedBy => "non (retard de {late})", "no ({late} late)";
+    ClosingStatus => "Statut de clôture", "Closing status";
+    ClosingOk => "conforme", "accepted";
+    ClosingReserves => "conforme avec réserves : {n} {n:contrôle n'a pas pu être exécuté|contrôles n'ont pas pu être exécutés}", "accepted with reservations: {n} {n:check|checks} could not be run";
+    ClosingKo => "non conforme : {n} {n:contrôle en échec|contrôles en échec}, reprise nécessaire", "not accepted: {n} failed {n:check|checks}, rework needed";
+    ClosingNone => "non prononcé (aucun test exécuté)", "not decided (no test run)";
+    Corrective => "Actions correctives", "Corrective actions";
+    SignClient => "Le demandeur", "Requester";
     SignHint => "Nom, date et signature", "Name, date and signature";
     PageOf => "Fiche {n} sur {total}", "Sheet {n} of {total}";
     // Files.
@@ -516,7 +557,9 @@ mod tests {
             let after = &rest[i + 1..];
             match after.find('}') {
                 Some(j) => {
-                    out.insert(after[..j].to_string());
+                    // `{n:route|routes}` is a plural form of placeholder `n`.
+                    let name = &after[..j];
+                    out.insert(name.split(':').next().unwrap_or(name).to_string());
                     rest = &after[j + 1..];
                 }
                 None => break,

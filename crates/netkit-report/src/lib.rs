@@ -9,15 +9,23 @@
 //! Free text from the topology is escaped for every syntax (see `esc`).
 
 mod acceptance;
+mod appendix;
+mod cabling;
+mod closing;
 mod esc;
+mod figures;
 mod graph;
 mod html;
 pub mod i18n;
 pub mod layout;
+mod print;
+mod reasons;
+mod service;
 mod sheets;
 mod svg;
 mod tables;
 mod view;
+mod words;
 
 use chrono::NaiveDate;
 use netkit_plan::Plan;
@@ -41,6 +49,31 @@ pub struct Options {
     pub deadline: Option<String>,
     /// Name of the acceptance playbook, when no results say it.
     pub playbook: Option<String>,
+    /// The time zone the documents print times in (default UTC).
+    pub time_zone: TimeZone,
+    /// The intervention's own start and end, RFC 3339 (`--started`, `--finished`):
+    /// they replace the window of the tests on the sheets.
+    pub started: Option<String>,
+    pub finished: Option<String>,
+}
+
+/// A named time zone at a fixed offset (the offset in force during the intervention;
+/// the caller resolves daylight saving time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeZone {
+    /// `Europe/Paris`, or `UTC`.
+    pub name: String,
+    /// Seconds east of UTC.
+    pub offset_seconds: i32,
+}
+
+impl Default for TimeZone {
+    fn default() -> TimeZone {
+        TimeZone {
+            name: "UTC".into(),
+            offset_seconds: 0,
+        }
+    }
 }
 
 impl Options {
@@ -52,6 +85,9 @@ impl Options {
             requester: None,
             deadline: None,
             playbook: None,
+            time_zone: TimeZone::default(),
+            started: None,
+            finished: None,
         }
     }
 }
@@ -75,12 +111,13 @@ pub enum Error {
     )]
     ResultsFormat(String),
     #[error(
-        "the deadline `{0}` is not an RFC 3339 date and time: write it like 2026-12-01T18:00:00Z"
+        "the time `{0}` (deadline, start or end) is not an RFC 3339 date and time: write it like 2026-12-01T18:00:00Z"
     )]
     Deadline(String),
 }
 
-/// The names of the files [`render`] produces, in order.
+/// The names of the files [`render`] produces, in order; a plan with an access layer
+/// adds [`ACCESS_FILES`] after them.
 pub const FILES: &[&str] = &[
     "index.html",
     "topology.svg",
@@ -98,6 +135,9 @@ pub const FILES: &[&str] = &[
     "netbox-prefixes.csv",
     "netbox-ip-addresses.csv",
 ];
+
+/// Files added when the plan has switches, cables or Wi-Fi.
+pub const ACCESS_FILES: &[&str] = cabling::FILES;
 
 /// Every document for `plan`.
 ///
@@ -121,10 +161,13 @@ pub fn render(
             });
         }
     }
-    if let Some(d) = &options.deadline
-        && i18n::parse_time(d).is_none()
+    for d in [&options.deadline, &options.started, &options.finished]
+        .into_iter()
+        .flatten()
     {
-        return Err(Error::Deadline(d.clone()));
+        if i18n::parse_time(d).is_none() {
+            return Err(Error::Deadline(d.clone()));
+        }
     }
     let ctx = view::Ctx::new(plan, results, options);
     let l = options.lang;
@@ -153,6 +196,11 @@ pub fn render(
         ("netbox-prefixes.csv".into(), nb(K::NetboxPrefixes)),
         ("netbox-ip-addresses.csv".into(), nb(K::NetboxAddresses)),
     ];
+    let access_layer = !plan.layer2.is_empty();
+    let mut described = described;
+    if access_layer {
+        described.extend(cabling::described(l));
+    }
     let files: Vec<(&str, String)> = vec![
         (
             "index.html",
@@ -181,6 +229,23 @@ pub fn render(
         ("netbox-ip-addresses.csv", tables::netbox_addresses(&ctx)),
     ];
     debug_assert_eq!(files.iter().map(|f| f.0).collect::<Vec<_>>(), FILES);
+    let mut files = files;
+    if access_layer {
+        // The patching and Wi-Fi plans: a chapter of index.html before the file list,
+        // and their own files after the others (`cabling::FILES`).
+        if let Some((_, html)) = files.first_mut()
+            && let Some(at) = html.find("<section class=\"chapter\" id=\"files\">")
+        {
+            html.insert_str(at, &cabling::html_section(plan, l));
+        }
+        let extra = [
+            cabling::csv(plan, l),
+            cabling::markdown(plan, l),
+            cabling::netbox_cables(plan),
+            cabling::labels(plan, l),
+        ];
+        files.extend(cabling::FILES.iter().copied().zip(extra));
+    }
     Ok(files
         .into_iter()
         .map(|(name, text)| ReportFile {

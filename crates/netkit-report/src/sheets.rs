@@ -212,8 +212,19 @@ pub fn sheets<'a>(ctx: &Ctx<'a>) -> Vec<Sheet<'a>> {
             })
             .collect();
         let tests = ctx.results_of_site(&site.name);
-        let start = tests.iter().filter_map(|r| parse_time(&r.start)).min();
-        let end = tests.iter().filter_map(|r| parse_time(&r.end)).max();
+        // The intervention's own times when given, else the window of its tests.
+        let start = ctx
+            .opt
+            .started
+            .as_deref()
+            .and_then(parse_time)
+            .or_else(|| tests.iter().filter_map(|r| parse_time(&r.start)).min());
+        let end = ctx
+            .opt
+            .finished
+            .as_deref()
+            .and_then(parse_time)
+            .or_else(|| tests.iter().filter_map(|r| parse_time(&r.end)).max());
         let met = match (end, deadline_t) {
             (Some(e), Some(d)) => Some(e <= d),
             _ => None,
@@ -253,12 +264,14 @@ pub fn schedule(ctx: &Ctx, s: &Sheet) -> Vec<(String, String)> {
         (
             l.t(K::Started).to_string(),
             s.start
-                .map(|t| l.datetime(t))
+                .map(|t| ctx.datetime(t))
                 .unwrap_or_else(|| dash.clone()),
         ),
         (
             l.t(K::Finished).to_string(),
-            s.end.map(|t| l.datetime(t)).unwrap_or_else(|| dash.clone()),
+            s.end
+                .map(|t| ctx.datetime(t))
+                .unwrap_or_else(|| dash.clone()),
         ),
         (
             l.t(K::Duration).to_string(),
@@ -269,19 +282,33 @@ pub fn schedule(ctx: &Ctx, s: &Sheet) -> Vec<(String, String)> {
         ),
     ];
     let deadline = match (&s.deadline, &s.deadline_text) {
-        (Some(d), _) => l.datetime(*d),
+        (Some(d), _) => ctx.datetime(*d),
         (None, Some(t)) => t.clone(),
         (None, None) => l.t(K::NoDeadline).to_string(),
     };
     v.push((l.t(K::Deadline).to_string(), deadline));
     v.push((
         l.t(K::DeadlineMet).to_string(),
-        match s.met {
-            Some(b) => l.yes_no(b).to_string(),
-            None => l.t(K::NotAssessed).to_string(),
+        match (s.met, s.end, s.deadline) {
+            (Some(false), Some(end), Some(d)) => l.f(
+                K::DeadlineMissedBy,
+                &[("late", &l.duration((end - d).num_seconds()))],
+            ),
+            (Some(b), _, _) => l.yes_no(b).to_string(),
+            (None, _, _) => l.t(K::NotAssessed).to_string(),
         },
     ));
     v
+}
+
+/// "N routes configured" (static plans) or "N routes expected" (OSPF plans: the
+/// tables are what OSPF should learn, not configured statics).
+pub fn routes_key(ctx: &Ctx) -> K {
+    if ctx.plan.routing == netkit_model::RoutingMode::Ospf {
+        K::RoutesOspf
+    } else {
+        K::RoutesConfigured
+    }
 }
 
 /// Observations line of a sheet.
@@ -409,7 +436,7 @@ pub fn markdown(ctx: &Ctx, sheets: &[Sheet]) -> String {
                 out,
                 "- {}\n- {}\n",
                 md(&l.f(
-                    K::RoutesConfigured,
+                    crate::sheets::routes_key(ctx),
                     &[("n", &d.routes.len().to_string()), ("device", &d.device.id)]
                 )),
                 md(&l.f(
@@ -442,8 +469,8 @@ pub fn markdown(ctx: &Ctx, sheets: &[Sheet]) -> String {
                         from,
                         to,
                         ctx.verdict(r.verdict).to_string(),
-                        ctx.figures(&r.measured),
-                        r.reason.clone().unwrap_or_default(),
+                        crate::words::measured(ctx, r),
+                        crate::words::reason(ctx, r),
                     ]
                 })
                 .collect();
@@ -473,6 +500,7 @@ pub fn markdown(ctx: &Ctx, sheets: &[Sheet]) -> String {
             l.colon(),
             md(&observations(ctx, s))
         );
+        crate::closing::markdown(ctx, s, &mut out);
         let _ = writeln!(out, "### {}\n", md(l.t(K::Signatures)));
         md_table(
             &mut out,

@@ -6,12 +6,42 @@ use std::fmt::Write;
 
 use netkit_plan::Plan;
 
-use crate::esc::{csv_row, md};
+use crate::esc::{csv_row, csv_row_sep, md};
 use crate::i18n::K;
+use crate::i18n::Lang;
 use crate::view::{AddrRow, Ctx, RowKind, site_of};
 
 /// UTF-8 byte order mark: Excel decodes a CSV as UTF-8 only when it starts with one.
 pub const BOM: &str = "\u{FEFF}";
+
+/// Field separator of the spreadsheets in the report's language: `;` in French
+/// (Excel's list separator there, the comma being the decimal one), `,` in English.
+pub fn sep(l: Lang) -> char {
+    match l {
+        Lang::Fr => ';',
+        Lang::En => ',',
+    }
+}
+
+/// First usable, last usable and broadcast address of an IPv4 prefix as text
+/// (empty when `prefix` is not one; no broadcast for a /31 or /32).
+pub fn range_cells(prefix: &str) -> [String; 3] {
+    match prefix.parse::<ipnet::Ipv4Net>() {
+        Ok(p) => {
+            let (a, b, c) = crate::view::range_v4(p);
+            [a.to_string(), b.to_string(), opt(c)]
+        }
+        Err(_) => [String::new(), String::new(), String::new()],
+    }
+}
+
+/// The two ends of a link row (`a – b` in one cell on screen) as two values.
+fn ends(s: &str) -> (String, String) {
+    match s.split_once(" – ") {
+        Some((a, b)) => (a.to_string(), b.to_string()),
+        None => (s.to_string(), s.to_string()),
+    }
+}
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
@@ -19,63 +49,93 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 
 pub fn addressing_csv(ctx: &Ctx, rows: &[AddrRow]) -> String {
     let l = ctx.l;
+    let sep = sep(l);
     let mut out = String::from(BOM);
-    out.push_str(&csv_row(&[
-        l.t(K::Type),
-        l.t(K::Site),
-        l.t(K::Object),
-        l.t(K::Vlan),
-        l.t(K::Prefix),
-        l.t(K::Mask),
-        l.t(K::Address),
-        l.t(K::Device),
-        l.t(K::Interface),
-        l.t(K::HostsAsked),
-        l.t(K::SizedFor),
-        l.t(K::Usable),
-        l.t(K::IsolatedCol),
-        l.t(K::Prefix6),
-        l.t(K::Address6),
-        l.t(K::Description),
-    ]));
+    out.push_str(&csv_row_sep(
+        &[
+            l.t(K::Type),
+            l.t(K::Site),
+            l.t(K::Object),
+            l.t(K::Vlan),
+            l.t(K::Prefix),
+            l.t(K::Mask),
+            l.t(K::FirstUsable),
+            l.t(K::LastUsable),
+            l.t(K::Broadcast),
+            l.t(K::Address),
+            l.t(K::Device),
+            l.t(K::Interface),
+            l.t(K::HostsAsked),
+            l.t(K::SizedFor),
+            l.t(K::Usable),
+            l.t(K::IsolatedCol),
+            l.t(K::Prefix6),
+            l.t(K::Address6),
+            l.t(K::Description),
+        ],
+        sep,
+    ));
     for r in rows {
-        out.push_str(&csv_row(&[
-            r.kind.name(l).to_string(),
-            r.site.clone(),
-            r.object.clone(),
-            opt(r.vlan),
-            r.prefix.clone(),
-            r.mask.clone(),
-            r.address.clone(),
-            r.device.clone(),
-            r.interface.clone(),
-            opt(r.hosts),
-            opt(r.sized_for),
-            opt(r.usable),
-            r.isolated
-                .map(|b| l.yes_no(b).to_string())
-                .unwrap_or_default(),
-            r.prefix6.clone(),
-            r.address6.clone(),
-            r.description.clone(),
-        ]));
+        let [first, last, bcast] = range_cells(&r.prefix);
+        // A link (or the uplink) has two ends: one row each, one value per cell.
+        let two = r.address.contains(" – ");
+        let (a0, a1) = ends(&r.address);
+        let (d0, d1) = ends(&r.device);
+        let (i0, i1) = ends(&r.interface);
+        let (v0, v1) = ends(&r.address6);
+        let mut end_rows = vec![(a0, d0, i0, v0)];
+        if two {
+            end_rows.push((a1, d1, i1, v1));
+        }
+        for (address, device, interface, address6) in end_rows {
+            out.push_str(&csv_row_sep(
+                &[
+                    r.kind.name(l).to_string(),
+                    r.site.clone(),
+                    r.object.clone(),
+                    opt(r.vlan),
+                    r.prefix.clone(),
+                    r.mask.clone(),
+                    first.clone(),
+                    last.clone(),
+                    bcast.clone(),
+                    address,
+                    device,
+                    interface,
+                    opt(r.hosts),
+                    opt(r.sized_for),
+                    opt(r.usable),
+                    r.isolated
+                        .map(|b| l.yes_no(b).to_string())
+                        .unwrap_or_default(),
+                    r.prefix6.clone(),
+                    address6,
+                    r.description.clone(),
+                ],
+                sep,
+            ));
+        }
     }
     out
 }
 
 pub fn routes_csv(ctx: &Ctx) -> String {
     let l = ctx.l;
+    let sep = sep(l);
     let mut out = String::from(BOM);
-    out.push_str(&csv_row(&[
-        l.t(K::Device),
-        l.t(K::Site),
-        l.t(K::Destination),
-        l.t(K::NextHop),
-        l.t(K::Interface),
-        l.t(K::Metric),
-        l.t(K::RouteKind),
-        l.t(K::Describes),
-    ]));
+    out.push_str(&csv_row_sep(
+        &[
+            l.t(K::Device),
+            l.t(K::Site),
+            l.t(K::Destination),
+            l.t(K::NextHop),
+            l.t(K::Interface),
+            l.t(K::Metric),
+            l.t(K::RouteKind),
+            l.t(K::Describes),
+        ],
+        sep,
+    ));
     for dev in ctx.plan.routers() {
         for r in ctx
             .plan
@@ -84,16 +144,19 @@ pub fn routes_csv(ctx: &Ctx) -> String {
             .map(Vec::as_slice)
             .unwrap_or(&[])
         {
-            out.push_str(&csv_row(&[
-                dev.id.clone(),
-                dev.site.clone(),
-                r.destination.to_string(),
-                opt(r.next_hop),
-                r.interface.clone(),
-                r.metric.to_string(),
-                ctx.route_kind(r.kind).to_string(),
-                ctx.route_target(r),
-            ]));
+            out.push_str(&csv_row_sep(
+                &[
+                    dev.id.clone(),
+                    dev.site.clone(),
+                    r.destination.to_string(),
+                    opt(r.next_hop),
+                    r.interface.clone(),
+                    r.metric.to_string(),
+                    crate::appendix::origin(ctx, r),
+                    ctx.route_target(r),
+                ],
+                sep,
+            ));
         }
     }
     out
@@ -351,7 +414,7 @@ pub fn routes_md(ctx: &Ctx) -> String {
                         .unwrap_or_else(|| l.t(K::DirectlyConnected).to_string()),
                     r.interface.clone(),
                     r.metric.to_string(),
-                    ctx.route_kind(r.kind).to_string(),
+                    crate::appendix::origin(ctx, r),
                     ctx.route_target(r),
                 ]
             })

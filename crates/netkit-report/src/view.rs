@@ -119,6 +119,30 @@ impl<'a> Ctx<'a> {
         self.l.f(k, args)
     }
 
+    /// A date and time in the documents' time zone, named: `01/12/2026 15:02:11
+    /// (Europe/Paris, UTC+01:00)`; UTC prints as `01/12/2026 14:02:11 UTC`.
+    pub fn datetime(&self, t: chrono::DateTime<chrono::Utc>) -> String {
+        let tz = &self.opt.time_zone;
+        if tz.offset_seconds == 0 && tz.name == "UTC" {
+            return self.l.datetime(t);
+        }
+        let off = chrono::FixedOffset::east_opt(tz.offset_seconds)
+            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+        let local = t.with_timezone(&off);
+        let when = match self.l {
+            Lang::Fr => local.format("%d/%m/%Y %H:%M:%S"),
+            Lang::En => local.format("%Y-%m-%d %H:%M:%S"),
+        };
+        format!("{when} ({}, UTC{})", tz.name, local.format("%:z"))
+    }
+
+    /// `14:02:11` in the documents' time zone.
+    pub fn time(&self, t: chrono::DateTime<chrono::Utc>) -> String {
+        let off = chrono::FixedOffset::east_opt(self.opt.time_zone.offset_seconds)
+            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+        t.with_timezone(&off).format("%H:%M:%S").to_string()
+    }
+
     /// What a route leads to, for people.
     pub fn route_target(&self, r: &Route) -> String {
         if r.destination.prefix_len() == 0 {
@@ -198,6 +222,7 @@ impl<'a> Ctx<'a> {
             "path" => K::CheckPath,
             "bandwidth" => K::CheckBandwidth,
             "snmp" => K::CheckSnmp,
+            "latency" => K::CheckLatency,
             "service" => K::CheckService,
             other => return other.to_string(),
         };
@@ -210,7 +235,7 @@ impl<'a> Ctx<'a> {
             Value::Null => String::new(),
             Value::Object(map) => map
                 .iter()
-                .filter(|(_, v)| !v.is_null())
+                .filter(|(k, v)| !v.is_null() && !crate::figures::hidden(k, v))
                 .map(|(k, v)| self.figure(k, v))
                 .collect::<Vec<_>>()
                 .join(" · "),
@@ -244,6 +269,7 @@ impl<'a> Ctx<'a> {
         };
         let name = label
             .map(|k| self.t(k).to_string())
+            .or_else(|| crate::figures::label(self.l, key))
             .unwrap_or_else(|| key.replace('_', " "));
         format!("{name} {}", self.value(Some(key), v))
     }
@@ -270,7 +296,7 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
-            Value::String(s) => s.clone(),
+            Value::String(s) => crate::figures::value(l, key, s),
             Value::Array(items) => {
                 let sep = if key == Some("hops") || key == Some("via") {
                     " → "
@@ -395,6 +421,20 @@ impl AddrRow {
     }
 }
 
+/// First usable, last usable and broadcast address of an IPv4 prefix (a /31 has
+/// both addresses usable and no broadcast, RFC 3021; a /32 is one address).
+pub fn range_v4(p: Ipv4Net) -> (Ipv4Addr, Ipv4Addr, Option<Ipv4Addr>) {
+    match p.prefix_len() {
+        32 => (p.addr(), p.addr(), None),
+        31 => (p.network(), p.broadcast(), None),
+        _ => {
+            let first = Ipv4Addr::from(u32::from(p.network()) + 1);
+            let last = Ipv4Addr::from(u32::from(p.broadcast()) - 1);
+            (first, last, Some(p.broadcast()))
+        }
+    }
+}
+
 /// Usable host addresses of an IPv4 prefix (RFC 3021: both addresses of a /31).
 pub fn usable_v4(p: Ipv4Net) -> u64 {
     match p.prefix_len() {
@@ -408,7 +448,11 @@ pub fn usable_v4(p: Ipv4Net) -> u64 {
 /// loopbacks and links inside the site; then the WAN links and the Internet uplink.
 pub fn addressing_rows(plan: &Plan) -> Vec<AddrRow> {
     let mut rows = Vec::new();
-    for site in &plan.sites {
+    // Sorted by address: sites by block, segments by prefix (the planner packs
+    // them largest first).
+    let mut sites: Vec<&netkit_plan::SitePlan> = plan.sites.iter().collect();
+    sites.sort_by_key(|s| s.prefix);
+    for site in sites {
         let mut r = AddrRow::new(RowKind::SiteBlock, &site.name, &site.name);
         r.prefix = site.prefix.to_string();
         r.mask = mask(site.prefix).to_string();
@@ -422,7 +466,9 @@ pub fn addressing_rows(plan: &Plan) -> Vec<AddrRow> {
             .collect::<Vec<_>>()
             .join(" — ");
         rows.push(r);
-        for seg in &site.segments {
+        let mut segments: Vec<&netkit_plan::SegmentPlan> = site.segments.iter().collect();
+        segments.sort_by_key(|g| g.prefix);
+        for seg in segments {
             let mut r = AddrRow::new(RowKind::Segment, &site.name, &seg.id);
             r.vlan = Some(seg.vlan);
             r.prefix = seg.prefix.to_string();

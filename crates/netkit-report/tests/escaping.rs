@@ -286,7 +286,7 @@ fn mermaid_labels_hold_no_syntax() {
 }
 
 /// A minimal RFC 4180 reader.
-fn read_csv(text: &str) -> Vec<Vec<String>> {
+fn read_csv(text: &str, sep: char) -> Vec<Vec<String>> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut rows = Vec::new();
     let mut row = Vec::new();
@@ -309,7 +309,7 @@ fn read_csv(text: &str) -> Vec<Vec<String>> {
         }
         match c {
             '"' if field.is_empty() => quoted = true,
-            ',' => row.push(std::mem::take(&mut field)),
+            c if c == sep => row.push(std::mem::take(&mut field)),
             '\r' => {
                 assert_eq!(chars.next(), Some('\n'), "CR without LF");
                 row.push(std::mem::take(&mut field));
@@ -332,7 +332,13 @@ fn csv_files_stay_rectangular_and_defuse_formulas() {
     let (plan, res, opt) = hostile();
     let all = files(&plan, &res, &opt);
     for (name, text) in all.iter().filter(|(n, _)| n.ends_with(".csv")) {
-        let rows = read_csv(text);
+        // Spreadsheets in the report's language: `;` in French; NetBox files `,`.
+        let sep = if name.starts_with("netbox") || opt.lang == netkit_report::Lang::En {
+            ','
+        } else {
+            ';'
+        };
+        let rows = read_csv(text, sep);
         let width = rows[0].len();
         for r in &rows {
             assert_eq!(r.len(), width, "{name}: ragged row {r:?}");

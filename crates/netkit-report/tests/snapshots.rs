@@ -175,5 +175,6 @@ fn sheets_report_times_deadline_and_tests() {
     assert!(md.contains("The results supplied hold no test about this site."));
     // What was done on hq.r1: its interfaces and the filter rules count.
     assert!(md.contains("| vlan99 | 10.1.1.1/24 |"), "{md}");
-    assert!(md.contains("4 filtering rule(s) configured on hq.r1"));
+    // 4 for the guests opening connections, 2 for connections opened toward them.
+    assert!(md.contains("6 filtering rules configured on hq.r1"));
 }

@@ -214,6 +214,7 @@ mod tests {
             start: String::new(),
             end: String::new(),
             site: None,
+            agent: None,
             change: None,
         }
     }

@@ -83,6 +83,10 @@ pub struct CheckResult {
     /// Site the check is about (the source's site), for the intervention sheets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// The agent that ran the check (`ADDR:PORT`), when a remote agent ran it
+    /// (SPEC.md "Live networks: agents at the sites").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
     /// Against an earlier run (`netkit verify --compare PREVIOUS.json`): `new-failure`,
     /// `fixed`, `still-failing`, `unchanged` or `new`. Absent without `--compare`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

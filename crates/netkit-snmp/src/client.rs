@@ -15,6 +15,7 @@ use crate::oid::Oid;
 use crate::pdu::{
     CommunityMessage, Pdu, PduType, VERSION_2C, VarBind, error_status_name, peek_version,
 };
+use crate::security::Request;
 use crate::usm::{
     AuthProtocol, FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE, ScopedData, ScopedPdu, UsmParams,
     V3Message, aes_decrypt, aes_encrypt,
@@ -90,7 +91,6 @@ struct Engine {
 pub struct Client {
     socket: UdpSocket,
     target: Target,
-    next_id: i32,
     salt: u64,
     engine: Option<Engine>,
     /// Non-localized keys (Ku), computed once: the 1 MiB hash is not free.
@@ -128,11 +128,9 @@ impl Client {
         };
         let std_socket = opened.map_err(socket_err)?;
         let socket = UdpSocket::from_std(std_socket).map_err(socket_err)?;
-        let seed: u32 = rand::random();
         Ok(Client {
             socket,
             target,
-            next_id: i32::try_from(seed & 0x3fff_ffff).unwrap_or(1).max(1),
             salt: rand::random(),
             engine: None,
             ku: None,
@@ -148,13 +146,11 @@ impl Client {
         self.target.addr
     }
 
+    /// A fresh random request id or msgID (1 ..= 2^31 - 1): an impostor that
+    /// cannot see the request cannot guess it (sequential ids could be).
     fn next_request_id(&mut self) -> i32 {
-        self.next_id = if self.next_id >= 0x7fff_fff0 {
-            1
-        } else {
-            self.next_id + 1
-        };
-        self.next_id
+        let r: u32 = rand::random::<u32>() & 0x7fff_ffff;
+        i32::try_from(r).unwrap_or(1).max(1)
     }
 
     /// GET of the given OIDs.
@@ -318,8 +314,9 @@ impl Client {
         };
         if response.error_status != 0 {
             let idx = response.error_index;
-            let oid = usize::try_from(idx - 1)
-                .ok()
+            let oid = idx
+                .checked_sub(1)
+                .and_then(|i| usize::try_from(i).ok())
                 .and_then(|i| pdu.varbinds.get(i))
                 .map(|vb| vb.oid.clone());
             return Err(Error::Agent {
@@ -555,71 +552,96 @@ impl Client {
             _ => ScopedData::Plain(scoped),
         };
         let usm = UsmParams {
-            engine_id,
+            engine_id: engine_id.clone(),
             engine_boots: boots,
             engine_time: time,
-            user,
+            user: user.clone(),
             auth_params: Vec::new(),
             priv_params,
         };
         let auth = auth_key.as_ref().map(|(p, k)| (*p, k.as_slice()));
         let bytes = V3Message::emit(msg_id, MAX_MESSAGE as i64, flags, &usm, &data, auth);
-        self.exchange(&bytes, |raw| {
-            let m = parse_v3(agent, raw)?;
-            if m.msg_id != msg_id {
-                return Ok(None);
-            }
-            if m.flags & FLAG_AUTH != 0 {
-                let Some((proto, key)) = &auth_key else {
-                    return Err(Error::V3 {
-                        agent,
-                        reason: "the agent authenticated an answer to an unauthenticated request".into(),
-                    });
+        let request = Request {
+            agent,
+            engine_id: &engine_id,
+            user: &user,
+            auth: auth_key.as_ref().map(|(p, k)| (*p, k.as_slice())),
+            privacy: priv_key.is_some(),
+            boots,
+            time,
+        };
+        let (outcome, clock) = self
+            .exchange(&bytes, |raw| {
+                let m = parse_v3(agent, raw)?;
+                if m.msg_id != msg_id {
+                    return Ok(None);
+                }
+                let checked = request.check(&m, raw)?;
+                let flags = m.flags;
+                let usm = m.usm.clone();
+                let scoped = match m.data {
+                    ScopedData::Plain(s) => s,
+                    ScopedData::Encrypted(mut bytes) => {
+                        let Some(pk) = &priv_key else {
+                            return Err(Error::V3 {
+                                agent,
+                                reason: "the agent encrypted an answer to an unencrypted request"
+                                    .into(),
+                            });
+                        };
+                        let salt: [u8; 8] =
+                            usm.priv_params.as_slice().try_into().map_err(|_| {
+                                Error::Malformed {
+                                    agent,
+                                    detail: "privacy parameters are not 8 bytes".into(),
+                                }
+                            })?;
+                        aes_decrypt(pk, usm.engine_boots, usm.engine_time, &salt, &mut bytes);
+                        ScopedPdu::parse(&bytes).map_err(|e| Error::V3 {
+                            agent,
+                            reason: format!(
+                                "cannot decrypt the answer ({e}): the privacy password or protocol differs from the agent's"
+                            ),
+                        })?
+                    }
                 };
-                if !m.verify(raw, *proto, key) {
-                    return Err(Error::V3 {
-                        agent,
-                        reason: "the answer's authentication code is wrong: the authentication password or protocol differs from the agent's".into(),
-                    });
-                }
-            }
-            let scoped = match m.data {
-                ScopedData::Plain(s) => s,
-                ScopedData::Encrypted(mut bytes) => {
-                    let Some(pk) = &priv_key else {
-                        return Err(Error::V3 {
-                            agent,
-                            reason: "the agent encrypted an answer to an unencrypted request".into(),
-                        });
-                    };
-                    let salt: [u8; 8] = m.usm.priv_params.as_slice().try_into().map_err(|_| {
-                        Error::Malformed {
-                            agent,
-                            detail: "privacy parameters are not 8 bytes".into(),
+                let m = V3Message {
+                    data: ScopedData::Plain(scoped.clone()),
+                    usm,
+                    flags,
+                    ..m
+                };
+                match scoped.pdu.kind {
+                    PduType::Report => {
+                        let outcome = report_outcome(agent, &scoped.pdu, &m.usm)?;
+                        if matches!(outcome, V3Outcome::Resync { .. }) && !checked.authenticated {
+                            // RFC 3414 §3.2 7b: the clock moves only on an
+                            // authentic message; net-snmp authenticates this report.
+                            return Err(Error::V3 {
+                                agent,
+                                reason: "the agent reports the request outside its time window, but the report is not authenticated: refused (someone without the keys may be answering)".into(),
+                            });
                         }
-                    })?;
-                    aes_decrypt(pk, m.usm.engine_boots, m.usm.engine_time, &salt, &mut bytes);
-                    ScopedPdu::parse(&bytes).map_err(|e| Error::V3 {
+                        Ok(Some((outcome, None)))
+                    }
+                    PduType::Response if scoped.pdu.request_id == request_id => {
+                        request.check_response(&m, &checked)?;
+                        Ok(Some((V3Outcome::Response(scoped.pdu), checked.newer_clock)))
+                    }
+                    PduType::Response => Ok(None),
+                    other => Err(Error::Malformed {
                         agent,
-                        reason: format!(
-                            "cannot decrypt the answer ({e}): the privacy password or protocol differs from the agent's"
-                        ),
-                    })?
+                        detail: format!("a {other:?} PDU where a Response was expected"),
+                    }),
                 }
-            };
-            match scoped.pdu.kind {
-                PduType::Report => report_outcome(agent, &scoped.pdu, &m.usm).map(Some),
-                PduType::Response if scoped.pdu.request_id == request_id => {
-                    Ok(Some(V3Outcome::Response(scoped.pdu)))
-                }
-                PduType::Response => Ok(None),
-                other => Err(Error::Malformed {
-                    agent,
-                    detail: format!("a {other:?} PDU where a Response was expected"),
-                }),
-            }
-        })
-        .await
+            })
+            .await?;
+        if let (Some((b, t)), Some(e)) = (clock, &mut self.engine) {
+            e.boots = b;
+            e.time = t;
+            e.learned = Instant::now();
+        }
+        Ok(outcome)
     }
 }
 

@@ -17,6 +17,7 @@ pub mod drift;
 pub mod mib;
 pub mod oid;
 pub mod pdu;
+mod security;
 pub mod usm;
 
 pub use client::{Client, Target, WalkLimits};

@@ -158,7 +158,9 @@ impl fmt::Display for Value {
                             || *c == b'\r'
                     });
                 if printable || b.is_empty() {
-                    write!(f, "{}", String::from_utf8_lossy(b))
+                    // Line breaks and tabs escaped: one value, one line, whatever
+                    // the agent sends (no fake lines in a walk's output).
+                    f.write_str(&netkit_model::terminal::safe_bytes(b))
                 } else {
                     let hex: Vec<String> = b.iter().map(|c| format!("{c:02x}")).collect();
                     write!(f, "{}", hex.join(":"))

@@ -323,3 +323,25 @@ async fn empty_bulk_answer_is_an_error() {
         .unwrap_err();
     assert!(matches!(e, Error::Malformed { .. }), "{e}");
 }
+
+/// An error-index of i64::MIN (or 0, or past the bindings) panicked in debug
+/// builds on `idx - 1`; it is an agent error without an OID.
+#[tokio::test]
+async fn hostile_error_index_is_an_error_not_a_panic() {
+    for index in [i64::MIN, 0, -1, i64::MAX, 2] {
+        let addr = fake_agent(Arc::new(move |req, _| {
+            let mut m = CommunityMessage::parse(&response(req, req.pdu.varbinds.clone())).unwrap();
+            m.pdu.error_status = 5;
+            m.pdu.error_index = index;
+            vec![m.emit()]
+        }))
+        .await;
+        let mut c = client(addr, COMMUNITY).await;
+        let e = c.get(&[sys_descr()]).await.unwrap_err();
+        assert!(
+            matches!(e, Error::Agent { oid: None, .. }),
+            "index {index}: {e}"
+        );
+        assert!(e.to_string().contains("genErr"), "{e}");
+    }
+}

@@ -21,12 +21,9 @@ pub fn derive(plan: &Plan) -> Vec<Check> {
         let mut reach: Vec<String> = Vec::new();
         let mut isolate: Vec<String> = Vec::new();
         for t in segments.iter().filter(|t| t.id != s.id) {
-            if !s.isolated && t.isolated {
-                // Isolation restricts what the isolated segment opens, not what
-                // others open toward it; the brief asks for non-isolated targets.
-                continue;
-            }
-            let mut ends: Vec<(String, IpAddr)> = vec![(t.id.clone(), IpAddr::V4(t.gateway))];
+            // Isolation works both ways (SPEC): toward an isolated segment the plan's
+            // inbound rules decide, and the segment stands for its host.
+            let mut ends: Vec<(String, IpAddr)> = vec![(t.id.clone(), resolve::segment_target(t))];
             ends.extend(
                 t.named
                     .iter()

@@ -24,6 +24,9 @@ use crate::playbook::Target;
 /// `netkit_lab::namespace_name`; tests pass their own.
 pub type NamespaceFn = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
 
+/// Whether a probe may go to an address (see [`CheckContext::allow`]).
+pub type AllowFn = Arc<dyn Fn(IpAddr) -> bool + Send + Sync>;
+
 /// Everything a check needs to run. Cheap to share (`Arc`s inside); one per run.
 #[derive(Clone)]
 pub struct CheckContext {
@@ -44,6 +47,20 @@ pub struct CheckContext {
     pub run_deadline: Option<Instant>,
     /// The playbook's intervention deadline (RFC 3339), for reports only.
     pub playbook_deadline: Option<String>,
+    /// Live target: where the far end of a bandwidth test toward a node listens
+    /// (the `netkit agent` at that node, `ADDR:PORT`), instead of the node's
+    /// planned address and port 5301.
+    pub far_ends: Arc<HashMap<String, std::net::SocketAddr>>,
+    /// The agent token for bandwidth tests on a live target; `None`: read
+    /// `NETKIT_AGENT_TOKEN`.
+    pub agent_token: Option<netkit_bandwidth::Token>,
+    /// Addresses probes may go to (a remote agent's `--allow`); `None`: any. Checks
+    /// skip optional probes (the positive control's candidates) outside it; the
+    /// agent refuses units whose target is outside it before they run.
+    pub allow: Option<AllowFn>,
+    /// Nodes this machine stands in (a `netkit agent` told by its coordinator that
+    /// it is the vantage point of these sources): they are local sources.
+    pub stands_in: Arc<std::collections::HashSet<String>>,
     namespace_fn: NamespaceFn,
     local_addrs: Arc<Vec<IpAddr>>,
     icmp_clients: Arc<Mutex<HashMap<(Source, bool), IcmpCell>>>,
@@ -87,6 +104,10 @@ impl CheckContext {
             limiter: Arc::new(RateLimiter::new(crate::DEFAULT_RATE)),
             run_deadline: None,
             playbook_deadline: None,
+            far_ends: Arc::default(),
+            agent_token: None,
+            allow: None,
+            stands_in: Arc::default(),
             namespace_fn,
             local_addrs: Arc::new(Vec::new()),
             icmp_clients: Arc::default(),
@@ -107,6 +128,10 @@ impl CheckContext {
             limiter: Arc::new(RateLimiter::new(crate::DEFAULT_RATE)),
             run_deadline: None,
             playbook_deadline: None,
+            far_ends: Arc::default(),
+            agent_token: None,
+            allow: None,
+            stands_in: Arc::default(),
             namespace_fn: Arc::new(|lab, node| format!("{lab}.{node}")),
             local_addrs: Arc::new(local_addresses()),
             icmp_clients: Arc::default(),
@@ -120,6 +145,13 @@ impl CheckContext {
     /// The network namespace of lab node `node` (device, segment test host, named
     /// host, `internet`); `None` on a live target.
     pub fn namespace(&self, node: &str) -> Option<String> {
+        // A segment without a free address has no test host of its own: its
+        // vantage named host stands in for it (`SegmentPlan::vantage_host`).
+        let node = self
+            .plan
+            .segment(node)
+            .and_then(|s| s.vantage_host())
+            .map_or(node, |h| h.id.as_str());
         match (&self.target, &self.lab) {
             (Target::Lab, Some(lab)) => Some((self.namespace_fn)(lab, node)),
             _ => None,
@@ -144,14 +176,18 @@ impl CheckContext {
                 } else {
                     let site = self.site_of(node).unwrap_or_else(|| node.to_string());
                     Err(format!(
-                        "needs an agent at {site}: this machine is not in {node}, and remote agents are not available yet"
+                        "needs an agent at {site}: this machine is not in {node}; name one in the playbook's `agents:` or with --agent {node}=ADDR"
                     ))
                 }
             }
         }
     }
 
-    fn is_local(&self, node: &str) -> bool {
+    /// Whether this machine is in `node` (or stands in it, as an agent).
+    pub fn is_local(&self, node: &str) -> bool {
+        if self.stands_in.contains(node) {
+            return true;
+        }
         let plan = &self.plan;
         if let Some(seg) = plan.segment(node) {
             return self.local_addrs.iter().any(|a| match a {
@@ -266,6 +302,11 @@ impl CheckContext {
         .clone()
     }
 
+    /// Whether a probe may go to `a` ([`CheckContext::allow`]).
+    pub fn may_probe(&self, a: IpAddr) -> bool {
+        self.allow.as_ref().is_none_or(|f| f(a))
+    }
+
     /// Who holds a planned address (`10.255.0.1` -> `lyon.r1`), for messages.
     pub fn owner_of(&self, a: IpAddr) -> Option<&str> {
         self.owners.get(&a).map(String::as_str)
@@ -307,6 +348,7 @@ impl CheckContext {
                 start: netkit_results::now_rfc3339(),
                 end: String::new(),
                 site: from.and_then(|f| self.site_of(f)),
+                agent: None,
                 change: None,
             },
         }

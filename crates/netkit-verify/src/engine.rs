@@ -18,6 +18,21 @@ pub async fn run_units(
     concurrency: usize,
     on_result: &(dyn Fn(&CheckResult) + Sync),
 ) -> Vec<CheckResult> {
+    run_units_grouped(ctx, units, concurrency, on_result)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// [`run_units`], with the results of each unit apart: element `i` holds the
+/// results of `units[i]` (a coordinator merges them with units run elsewhere).
+pub async fn run_units_grouped(
+    ctx: &CheckContext,
+    units: &[Unit],
+    concurrency: usize,
+    on_result: &(dyn Fn(&CheckResult) + Sync),
+) -> Vec<Vec<CheckResult>> {
     // Reach units of one source become one sweep (one socket, fping-style);
     // everything else runs unit by unit.
     let mut tasks: Vec<Task> = Vec::new();
@@ -85,7 +100,11 @@ pub async fn run_units(
         .collect()
         .await;
     done.sort_by_key(|(i, _)| *i);
-    done.into_iter().flat_map(|(_, r)| r).collect()
+    let mut grouped: Vec<Vec<CheckResult>> = vec![Vec::new(); units.len()];
+    for (i, r) in done {
+        grouped[i].extend(r);
+    }
+    grouped
 }
 
 enum Task {
@@ -121,5 +140,6 @@ pub fn describe(unit: &Unit) -> (&'static str, Option<String>, Option<String>) {
         Unit::Path { from, to, .. } => ("path", Some(from.clone()), Some(to.id.clone())),
         Unit::Bandwidth(c) => ("bandwidth", Some(c.from.clone()), Some(c.to.clone())),
         Unit::Snmp(c) => ("snmp", Some(c.device.clone()), None),
+        Unit::Latency { from, to, .. } => ("latency", Some(from.clone()), Some(to.id.clone())),
     }
 }

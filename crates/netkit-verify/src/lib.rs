@@ -9,6 +9,7 @@
 //! Not for: opening sockets by itself (that is `netkit-probe`), terminal output
 //! (that is the CLI), or building the lab (`netkit-lab`).
 
+pub mod agents;
 pub mod auto;
 pub mod checks;
 pub mod context;
@@ -50,6 +51,18 @@ pub async fn run(
     let started = netkit_results::now_rfc3339();
     let units = units(ctx, checks);
     let results = engine::run_units(ctx, &units, concurrency, on_result).await;
+    document(ctx, info, started, results)
+}
+
+/// The `netkit-results/1` document of a run that started at `started` (RFC 3339)
+/// and gave `results` (in playbook order); for coordinators that run units
+/// elsewhere (`netkit-agent`).
+pub fn document(
+    ctx: &CheckContext,
+    info: &RunInfo,
+    started: String,
+    results: Vec<CheckResult>,
+) -> Results {
     Results {
         format: RESULTS_FORMAT.to_string(),
         playbook: info.name.clone(),

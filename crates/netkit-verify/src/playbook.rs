@@ -82,7 +82,7 @@ pub struct TcpCheck {
 
 /// `name` must resolve (A/AAAA) from `from`, against the planned DNS server unless
 /// `server` says otherwise, to `expect` when given.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DnsCheck {
     pub from: String,
     pub name: String,
@@ -103,7 +103,7 @@ pub struct PathCheck {
 
 /// Throughput from `from` to `to` (device ids, segment or named host ids) must be
 /// at least `min_bps` over `duration`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BandwidthCheck {
     pub from: String,
     pub to: String,
@@ -122,7 +122,8 @@ pub struct BandwidthCheck {
 }
 
 /// What an SNMP check expects of a device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SnmpExpectation {
     /// Every interface of the plan is administratively and operationally up.
     InterfacesUp,
@@ -153,11 +154,13 @@ impl SnmpExpectation {
 }
 
 /// The device answers SNMP and matches the plan on each of `expect`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnmpCheck {
     pub device: String,
     pub expect: Vec<SnmpExpectation>,
 }
+
+pub use crate::checks::latency::LatencyCheck;
 
 /// One check of a playbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +172,7 @@ pub enum Check {
     Path(PathCheck),
     Bandwidth(BandwidthCheck),
     Snmp(SnmpCheck),
+    Latency(LatencyCheck),
 }
 
 impl Check {
@@ -182,6 +186,7 @@ impl Check {
             Check::Path(_) => "path",
             Check::Bandwidth(_) => "bandwidth",
             Check::Snmp(_) => "snmp",
+            Check::Latency(_) => "latency",
         }
     }
 
@@ -192,13 +197,14 @@ impl Check {
             Check::Isolate(c) => c.to.len(),
             Check::Tcp(c) => c.to.len(),
             Check::Snmp(c) => c.expect.len().max(1),
+            Check::Latency(c) => c.to.len(),
             _ => 1,
         }
     }
 }
 
 /// Every check kind a playbook may hold.
-pub const CHECK_KINDS: [&str; 7] = [
+pub const CHECK_KINDS: [&str; 8] = [
     "reach",
     "isolate",
     "tcp",
@@ -206,6 +212,7 @@ pub const CHECK_KINDS: [&str; 7] = [
     "path",
     "bandwidth",
     "snmp",
+    "latency",
 ];
 
 /// A check with where it was written.
@@ -237,6 +244,8 @@ pub struct Playbook {
     /// Add the checks derived from the plan.
     pub auto: bool,
     pub checks: Vec<LocatedCheck>,
+    /// The agents of a live network, by source (`agents:`).
+    pub agents: Vec<crate::agents::AgentEntry>,
 }
 
 /// A playbook problem: `FILE:LINE:COL: message`, with a hint.
@@ -281,6 +290,8 @@ struct RawPlaybook {
     auto: bool,
     #[serde(default)]
     checks: Vec<Spanned<RawCheck>>,
+    /// `NODE: ADDR[:PORT]`, the agents of a live network.
+    agents: Option<std::collections::BTreeMap<String, Spanned<Scalar>>>,
 }
 
 #[derive(Deserialize)]
@@ -294,6 +305,18 @@ enum RawCheck {
     // Boxed: by far the largest variant.
     Bandwidth(Box<RawBandwidth>),
     Snmp(RawSnmp),
+    Latency(RawLatency),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLatency {
+    from: Spanned<String>,
+    to: Spanned<OneOrMany>,
+    max_rtt: Option<Spanned<Scalar>>,
+    max_jitter: Option<Spanned<Scalar>>,
+    max_loss: Option<Spanned<Scalar>>,
+    count: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -497,6 +520,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
         ));
     }
 
+    let mut agents = Vec::new();
+    for (node, v) in raw.agents.unwrap_or_default() {
+        let at = Loc::of(&v.referenced);
+        match crate::agents::parse_addr(&v.value.0) {
+            Ok(addr) => agents.push(crate::agents::AgentEntry { node, addr, at }),
+            Err(message) => errors.push(err(
+                Some(at),
+                format!("agents: {node}: {message}"),
+                Some("each entry is `NODE: ADDR[:PORT]`, e.g. `lyon.users: 10.2.0.250` (port 5301 by default)"),
+            )),
+        }
+    }
+
     let mut checks = Vec::new();
     for c in raw.checks {
         let at = Loc::of(&c.referenced);
@@ -670,6 +706,54 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
                     iperf3,
                 })
             }
+            RawCheck::Latency(r) => {
+                fields.push(("from", Loc::of(&r.from.referenced)));
+                fields.push(("to", Loc::of(&r.to.referenced)));
+                let mut limit =
+                    |v: &Option<Spanned<Scalar>>, parse: fn(&str) -> Option<f64>, how: &str| {
+                        let v = v.as_ref()?;
+                        let got = parse(&v.value.0);
+                        if got.is_none() {
+                            errors.push(err(
+                                Some(Loc::of(&v.referenced)),
+                                format!("`{}` is not valid here", v.value.0),
+                                Some(how),
+                            ));
+                        }
+                        got
+                    };
+                let max_rtt_ms = limit(
+                    &r.max_rtt,
+                    crate::checks::latency::parse_ms,
+                    "write a delay like `max_rtt: 50ms`",
+                );
+                let max_jitter_ms = limit(
+                    &r.max_jitter,
+                    crate::checks::latency::parse_ms,
+                    "write a delay like `max_jitter: 10ms`",
+                );
+                let max_loss_pct = limit(
+                    &r.max_loss,
+                    crate::checks::latency::parse_percent,
+                    "write a share like `max_loss: 1%`",
+                );
+                let count = r.count.unwrap_or(20);
+                if let Some(problem) = crate::checks::latency::problem(
+                    count,
+                    r.to.value.0.is_empty(),
+                    [max_rtt_ms, max_jitter_ms, max_loss_pct],
+                ) {
+                    errors.push(err(Some(at), problem.0, Some(problem.1)));
+                }
+                Check::Latency(LatencyCheck {
+                    from: r.from.value,
+                    to: r.to.value.0,
+                    max_rtt_ms,
+                    max_jitter_ms,
+                    max_loss_pct,
+                    count,
+                })
+            }
             RawCheck::Snmp(r) => {
                 fields.push(("device", Loc::of(&r.device.referenced)));
                 let mut expect = Vec::new();
@@ -724,6 +808,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
         requester: raw.requester,
         auto: raw.auto,
         checks,
+        agents,
     })
 }
 
@@ -732,6 +817,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
 pub fn validate(pb: &Playbook, plan: &netkit_plan::Plan) -> Vec<PlaybookError> {
     use crate::resolve::{NodeRef, classify, known_ids_hint};
     let mut errors = Vec::new();
+    for a in &pb.agents {
+        if !matches!(
+            classify(plan, &a.node),
+            Some(NodeRef::Segment(_) | NodeRef::NamedHost(_) | NodeRef::Device(_))
+        ) {
+            errors.push(PlaybookError {
+                path: pb.path.clone(),
+                at: Some(a.at),
+                message: format!(
+                    "agents: `{}` is not a segment, named host or device of topology {}",
+                    a.node, plan.name
+                ),
+                hint: Some(known_ids_hint(plan, "source")),
+            });
+        }
+    }
     for c in &pb.checks {
         let loc = |field: &str| {
             c.fields
@@ -840,6 +941,14 @@ pub fn validate(pb: &Playbook, plan: &netkit_plan::Plan) -> Vec<PlaybookError> {
             Check::Snmp(r) => {
                 if plan.device(&r.device).is_none() {
                     bad("device", &r.device, "a device");
+                }
+            }
+            Check::Latency(r) => {
+                if !source_ok(&r.from) {
+                    bad("from", &r.from, "a segment, named host, device or site");
+                }
+                for t in r.to.iter().filter(|t| !target_ok(t)) {
+                    bad("to", t, "a segment, named host, device, site or address");
                 }
             }
         }

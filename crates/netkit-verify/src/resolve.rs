@@ -72,7 +72,7 @@ pub fn known_ids_hint(plan: &Plan, what: &str) -> String {
 }
 
 /// One thing to probe: the id it came from and its address.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Endpoint {
     /// The id as the results show it (`lyon.users`, `hq.servers.fs1`, `10.9.0.1`).
     pub id: String,
@@ -89,16 +89,30 @@ pub fn device_address(plan: &Plan, id: &str) -> Option<IpAddr> {
         .or_else(|| d.interfaces.first().map(|i| IpAddr::V4(i.address.addr())))
 }
 
-/// Targets of `to` (reach, isolate, tcp): a segment stands for its gateway, a site
-/// for each of its segments, a named host for its address, a device for its
-/// loopback, `internet` for the upstream address.
+/// The address a segment stands for as a target: its gateway, except for an
+/// isolated segment, which stands for its host (the lab's test host, or the named
+/// host standing in for it): the gateway of an isolated segment is the router itself,
+/// reachable from both sides by design, so only a host says whether the segment is
+/// closed.
+pub fn segment_target(seg: &netkit_plan::SegmentPlan) -> IpAddr {
+    if seg.isolated {
+        IpAddr::V4(seg.test_host())
+    } else {
+        IpAddr::V4(seg.gateway)
+    }
+}
+
+/// Targets of `to` (reach, isolate, tcp): a segment stands for its gateway (an
+/// isolated one for its host, see [`segment_target`]), a site for each of its
+/// segments, a named host for its address, a device for its loopback, `internet`
+/// for the upstream address.
 pub fn targets(plan: &Plan, id: &str) -> Vec<Endpoint> {
     match classify(plan, id) {
         Some(NodeRef::Segment(s)) => plan
             .segment(&s)
             .map(|seg| Endpoint {
                 id: s.clone(),
-                address: IpAddr::V4(seg.gateway),
+                address: segment_target(seg),
                 segment: Some(s.clone()),
             })
             .into_iter()
@@ -127,7 +141,7 @@ pub fn targets(plan: &Plan, id: &str) -> Vec<Endpoint> {
             .flat_map(|s| &s.segments)
             .map(|seg| Endpoint {
                 id: seg.id.clone(),
-                address: IpAddr::V4(seg.gateway),
+                address: segment_target(seg),
                 segment: Some(seg.id.clone()),
             })
             .collect(),
@@ -204,8 +218,9 @@ pub fn segment_of_address(plan: &Plan, a: IpAddr) -> Option<&str> {
         .map(|s| s.id.as_str())
 }
 
-/// The rule of the source's gateway that decides a new connection from source
-/// `from` to `dst` (`proto`/`port` `None` for ICMP), when one matches.
+/// The rule that decides a new connection from source `from` to `dst`
+/// (`proto`/`port` `None` for ICMP), across the gateways it crosses (the source's,
+/// and an isolated destination's: [`Plan::decide`]), when one matches.
 pub fn deciding_rule<'a>(
     plan: &'a Plan,
     from: &str,
@@ -214,14 +229,7 @@ pub fn deciding_rule<'a>(
     port: Option<u16>,
 ) -> Option<&'a FilterRule> {
     let src = source_address(plan, from)?;
-    let (gw, _) = source_gateway(plan, from)?;
-    let rules = plan.filters.get(&gw)?;
-    rules.iter().find(|r| {
-        r.from.iter().any(|p| p.contains(&src))
-            && (r.to.is_empty() || r.to.iter().any(|p| p.contains(&dst)))
-            && (r.proto.is_none() || r.proto == proto)
-            && (r.port.is_none() || r.port == port)
-    })
+    plan.decide(src, dst, proto, port)
 }
 
 /// Whether the plan lets source `from` open a connection to `dst`.

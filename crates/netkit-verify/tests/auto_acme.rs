@@ -75,6 +75,29 @@ fn auto_checks_follow_the_plan() {
         );
     }
     assert_eq!(reach_of(&checks, "hq.guests"), vec!["internet"]);
+    // Isolation works both ways: no internal segment opens a connection to the
+    // guests either, and the derived check probes a guest host, not the router.
+    for s in [
+        "hq.users",
+        "hq.servers",
+        "lyon.users",
+        "marseille.users",
+        "marseille.voice",
+    ] {
+        assert!(
+            isolate_of(&checks, s).contains(&"hq.guests"),
+            "{s} should be isolated from hq.guests: {:?}",
+            isolate_of(&checks, s)
+        );
+        assert!(!reach_of(&checks, s).contains(&"hq.guests"));
+    }
+    let guests_seg = plan.segment("hq.guests").unwrap();
+    let target = netkit_verify::resolve::targets(&plan, "hq.guests");
+    assert_eq!(
+        target[0].address,
+        std::net::IpAddr::V4(guests_seg.test_host())
+    );
+    assert_ne!(target[0].address, std::net::IpAddr::V4(guests_seg.gateway));
 
     // Every named service answers, from another site.
     let tcp: Vec<(&str, &str, u16)> = checks

@@ -53,8 +53,8 @@ fn segment_len(sized_for: u64, max_offset: u32) -> u8 {
     loop {
         let size = 1u64 << (32 - len);
         let usable = size - 2;
-        // A named host must stay below the last usable address (the lab's test host).
-        let offsets_ok = max_offset == 0 || size >= u64::from(max_offset) + 3;
+        // A named host may take any offset up to the last usable address (SPEC).
+        let offsets_ok = max_offset == 0 || size >= u64::from(max_offset) + 2;
         if (usable >= need && offsets_ok) || len == 0 {
             return len;
         }
@@ -921,5 +921,6 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
         internet,
         dns,
         snmp,
+        layer2: Default::default(),
     })
 }

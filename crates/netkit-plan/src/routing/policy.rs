@@ -8,7 +8,14 @@
 //! 3. isolation of each isolated segment, in plan order: accept its own gateway
 //!    address (the router itself), accept DNS (udp/53 and tcp/53) to the `dns` server,
 //!    then drop everything towards internal space (every pool, site block, segment,
-//!    loopback and link prefix, IPv4 and IPv6). What remains is the internet.
+//!    loopback and link prefix, IPv4 and IPv6). What remains is the internet. Then
+//!    the other direction (isolation works both ways): from internal space, accept
+//!    the segment's gateway address (the router itself), drop everything towards the
+//!    segment.
+//!
+//! An `allow` policy sits on the gateway of its source and, when its `to` reaches
+//! into an isolated segment, on that segment's gateway too (ahead of the inbound
+//! drop), so that it opens its precise hole in either direction.
 //!
 //! Rules only match packets that open a connection: replies to connections opened from
 //! the other side pass (`ct state established,related accept` comes first in nftables,
@@ -103,6 +110,16 @@ pub(crate) fn internal_prefixes(plan: &Plan) -> Vec<IpNet> {
     agg
 }
 
+/// Whether any of `prefixes` overlaps the segment's IPv4 or IPv6 prefix.
+fn segment_overlaps(seg: &crate::SegmentPlan, prefixes: &[IpNet]) -> bool {
+    let mut mine = vec![IpNet::V4(seg.prefix)];
+    mine.extend(seg.prefix6.map(IpNet::V6));
+    prefixes.iter().any(|p| {
+        mine.iter()
+            .any(|m| p.contains(&m.network()) || m.contains(&p.network()))
+    })
+}
+
 fn push(filters: &mut BTreeMap<String, Vec<FilterRule>>, device: &str, rule: FilterRule) {
     filters.entry(device.to_string()).or_default().push(rule);
 }
@@ -153,6 +170,13 @@ pub(super) fn compute(
                 .map(|s| Some((s.proto, s.port)))
                 .collect()
         };
+        // The gateways of the isolated segments this policy reaches into: an `allow`
+        // must open its hole there too, ahead of the isolation's inbound drop.
+        let into_isolated: Vec<&str> = plan
+            .segments()
+            .filter(|s| s.isolated && segment_overlaps(s, &to.prefixes))
+            .map(|s| s.gateway_device.as_str())
+            .collect();
         for (gateway, src) in &from.sources {
             for svc in &services {
                 let what = match svc {
@@ -168,7 +192,17 @@ pub(super) fn compute(
                     comment: format!("policy {number}: {verb} {} -> {}{what}", pol.from, pol.to),
                 };
                 match pol.action {
-                    PolicyAction::Allow => allow.push((gateway.clone(), rule)),
+                    PolicyAction::Allow => {
+                        let mut at: Vec<&str> = vec![gateway.as_str()];
+                        for g in &into_isolated {
+                            if !at.contains(g) {
+                                at.push(g);
+                            }
+                        }
+                        for g in at {
+                            allow.push((g.to_string(), rule.clone()));
+                        }
+                    }
                     PolicyAction::Deny => deny.push((gateway.clone(), rule)),
                 }
             }
@@ -240,6 +274,41 @@ pub(super) fn compute(
                     proto: None,
                     port: None,
                     comment: format!("isolated {}: no internal prefix, internet only", seg.id),
+                },
+            );
+            // The other direction: no internal address opens a connection into the
+            // segment. Its gateway address stays the router's own (reachable from
+            // both sides, as above); replies to what the segment opened pass by
+            // connection tracking.
+            let mut own = vec![host4(seg.gateway)];
+            own.extend(seg.gateway6.map(host6));
+            let mut dst = vec![IpNet::V4(seg.prefix)];
+            dst.extend(seg.prefix6.map(IpNet::V6));
+            push(
+                &mut filters,
+                g,
+                FilterRule {
+                    action: FilterAction::Accept,
+                    from: internal.clone(),
+                    to: own,
+                    proto: None,
+                    port: None,
+                    comment: format!("isolated {}: its gateway, from inside", seg.id),
+                },
+            );
+            push(
+                &mut filters,
+                g,
+                FilterRule {
+                    action: FilterAction::Drop,
+                    from: internal.clone(),
+                    to: dst,
+                    proto: None,
+                    port: None,
+                    comment: format!(
+                        "isolated {}: no internal prefix opens a connection to it",
+                        seg.id
+                    ),
                 },
             );
         }

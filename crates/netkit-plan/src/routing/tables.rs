@@ -250,17 +250,24 @@ pub(super) struct Tables<'a> {
     dual: bool,
 }
 
-/// Compute every layer-3 device's table.
+/// Compute every layer-3 device's table, on every core (see `parallel.rs`).
 pub(super) fn compute(
     plan: &Plan,
     topology: Option<&Topology>,
 ) -> Result<BTreeMap<String, Vec<Route>>, Vec<Diagnostic>> {
     let t = Tables::new(plan, topology)?;
-    let mut spt = Spt::new();
     let mut out = BTreeMap::new();
-    for (src, id) in t.g.nodes.iter().enumerate() {
-        out.insert(id.to_string(), t.table(src, &mut spt));
-    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let done: Result<(), std::convert::Infallible> = super::parallel::in_order(
+        &t,
+        threads,
+        |id, table| (id.to_string(), table),
+        |(id, table)| {
+            out.insert(id, table);
+            Ok(())
+        },
+    );
+    let Ok(()) = done;
     Ok(out)
 }
 
@@ -348,8 +355,13 @@ impl<'a> Tables<'a> {
         })
     }
 
+    /// The layer-3 devices, in plan order (index = node).
+    pub(super) fn nodes(&self) -> &[&'a str] {
+        &self.g.nodes
+    }
+
     /// The sorted table of node `src`.
-    fn table(&self, src: usize, spt: &mut Spt) -> Vec<Route> {
+    pub(super) fn table(&self, src: usize, spt: &mut Spt) -> Vec<Route> {
         let Tables {
             g,
             dests,

@@ -66,6 +66,7 @@ pub fn site(name: &str, devices: &[(&str, DeviceKind)], segments: Vec<Segment>) 
         segments,
         span: Span::default(),
         prefix_span: None,
+        layer2: Default::default(),
     }
 }
 

@@ -78,6 +78,7 @@ pub fn site(
             .collect(),
         span: Span::default(),
         prefix_span: None,
+        layer2: Default::default(),
     }
 }
 

@@ -222,5 +222,6 @@ pub fn generated(n: usize, routes: bool) -> Plan {
         internet: None,
         dns: None,
         snmp: None,
+        layer2: Default::default(),
     }
 }

@@ -172,7 +172,10 @@ async fn run_one(ctx: &CheckContext, spec: &BandwidthCheck) -> CheckResult {
                 .await
                 .map_err(|e| e.to_string())
             }
-            _ => live(source.netns(), addr, &tspec, tool).await,
+            _ => {
+                let far = ctx.far_ends.get(&spec.to).copied();
+                live(ctx, source.netns(), addr, far, &tspec, tool).await
+            }
         }
     };
     let report = match tokio::time::timeout(budget, test).await {
@@ -210,24 +213,35 @@ async fn run_one(ctx: &CheckContext, spec: &BandwidthCheck) -> CheckResult {
     }
 }
 
-/// Live target: this machine is `from`; `to` must run `netkit agent`.
+/// Live target: this machine is `from` (or stands in it, as an agent); `to` must
+/// run `netkit agent`, at `far` when the coordinator knows where it listens.
 async fn live(
+    ctx: &CheckContext,
     netns: Option<&str>,
     addr: IpAddr,
+    far: Option<SocketAddr>,
     tspec: &TestSpec,
     tool: Tool,
 ) -> Result<Report, String> {
     let connector = netkit_bandwidth::net::Connector::new(netns.map(str::to_owned));
     match tool {
         Tool::Netkit => {
-            let token = match std::env::var(TOKEN_ENV) {
-                Ok(t) if !t.trim().is_empty() => Some(
+            let token = match (&ctx.agent_token, std::env::var(TOKEN_ENV)) {
+                (Some(t), _) => Some(t.clone()),
+                (None, Ok(t)) if !t.trim().is_empty() => Some(
                     Token::from_text(&t, &format!("in {TOKEN_ENV}")).map_err(|e| e.to_string())?,
                 ),
                 _ => None,
             };
+            let far = far.unwrap_or(SocketAddr::new(addr, DEFAULT_AGENT_PORT));
+            if !ctx.may_probe(far.ip()) {
+                return Err(format!(
+                    "{far} is outside the prefixes this agent may probe (--allow)"
+                ));
+            }
+            let addr = far.ip();
             let opts = netkit_bandwidth::client::Options {
-                addr: SocketAddr::new(addr, DEFAULT_AGENT_PORT),
+                addr: far,
                 token,
                 spec: tspec.clone(),
                 connector,

@@ -36,6 +36,9 @@ pub async fn run(ctx: &CheckContext, node: &str) -> Result<String, String> {
             candidates.push((format!("the internet ({up})"), up));
         }
     }
+    // An agent probes only inside its --allow prefixes: a candidate outside them
+    // is not tried (the internet's upstream, typically).
+    candidates.retain(|(_, a)| ctx.may_probe(*a));
     let mut tried: Vec<String> = Vec::new();
     for (what, addr) in &candidates {
         let client = match ctx.icmp(&source, addr.is_ipv6()).await {
@@ -50,7 +53,8 @@ pub async fn run(ctx: &CheckContext, node: &str) -> Result<String, String> {
     }
     if let Some(d) = &plan.dns {
         let server = IpAddr::V4(d.server_address);
-        if resolve::allowed(plan, node, server, Some(Proto::Udp), Some(53)) {
+        if resolve::allowed(plan, node, server, Some(Proto::Udp), Some(53)) && ctx.may_probe(server)
+        {
             let name = d
                 .records
                 .first()

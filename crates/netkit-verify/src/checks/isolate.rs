@@ -103,11 +103,67 @@ pub async fn run(ctx: &CheckContext, from: &str, to: &Endpoint) -> CheckResult {
     match ctx.positive_control(from).await {
         Ok(control) => {
             measured["control"] = json!(control);
-            draft.pass(measured)
         }
-        Err(reason) => draft.error_with(
-            measured,
-            format!("{} did not answer, but {reason}", ctx.describe(to.address)),
-        ),
+        Err(reason) => {
+            return draft.error_with(
+                measured,
+                format!("{} did not answer, but {reason}", ctx.describe(to.address)),
+            );
+        }
+    }
+    // Toward an isolated segment, the other half of the control: the target itself
+    // answers its own gateway, so that its silence toward `from` is the filter's.
+    if let Some(gateway) = inbound_gateway(ctx, from, to) {
+        match target_control(ctx, &gateway, to).await {
+            Ok(Some(what)) => measured["target_control"] = json!(what),
+            Ok(None) => {}
+            Err(reason) => return draft.error_with(measured, reason),
+        }
+    }
+    draft.pass(measured)
+}
+
+/// The gateway device of `to`'s segment when `to` lies in an isolated segment that
+/// `from` is not part of (the inbound half of an isolation).
+fn inbound_gateway(ctx: &CheckContext, from: &str, to: &Endpoint) -> Option<String> {
+    let seg = ctx.plan.segment(to.segment.as_deref()?)?;
+    if !seg.isolated {
+        return None;
+    }
+    let from_seg = ctx
+        .plan
+        .segment(from)
+        .or_else(|| ctx.plan.named_host(from).map(|(s, _)| s));
+    if from_seg.is_some_and(|f| f.id == seg.id) {
+        return None;
+    }
+    Some(seg.gateway_device.clone())
+}
+
+/// Ping `to` from `gateway` (whose own packets no filter stops). `Ok(None)` when
+/// probes cannot run from the gateway here (a live network seen from elsewhere).
+async fn target_control(
+    ctx: &CheckContext,
+    gateway: &str,
+    to: &Endpoint,
+) -> Result<Option<String>, String> {
+    let Ok(source) = ctx.source(gateway) else {
+        return Ok(None);
+    };
+    let client = ctx
+        .icmp(&source, to.address.is_ipv6())
+        .await
+        .map_err(|e| format!("probes cannot run from {gateway}: {e}"))?;
+    let fig = client.ping(to.address, ctx.probe, &ctx.limiter).await;
+    if fig.replied() {
+        Ok(Some(format!(
+            "{} answers ping from its gateway {gateway}",
+            ctx.describe(to.address)
+        )))
+    } else {
+        Err(format!(
+            "{} did not answer, but it does not answer its own gateway {gateway} either, so silence proves nothing",
+            ctx.describe(to.address)
+        ))
     }
 }

@@ -7,6 +7,7 @@ pub mod bandwidth;
 pub mod control;
 pub mod dns;
 pub mod isolate;
+pub mod latency;
 pub mod path;
 pub mod reach;
 pub mod snmp;
@@ -19,8 +20,11 @@ use crate::context::CheckContext;
 use crate::playbook::{BandwidthCheck, Check, DnsCheck, SnmpCheck};
 use crate::resolve::{self, Endpoint};
 
-/// One schedulable piece of a check: one source and one target.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One schedulable piece of a check: one source and one target. Serializable:
+/// a coordinator hands units to remote agents (`netkit-agent`), which run them
+/// with [`run_unit`], so a new kind is one variant more here and nothing more there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Unit {
     Reach {
         from: String,
@@ -43,6 +47,11 @@ pub enum Unit {
     },
     Bandwidth(BandwidthCheck),
     Snmp(SnmpCheck),
+    Latency {
+        from: String,
+        to: Endpoint,
+        spec: latency::LatencyCheck,
+    },
 }
 
 impl Unit {
@@ -122,6 +131,19 @@ pub fn expand(plan: &Plan, check: &Check) -> Vec<Unit> {
         }
         Check::Bandwidth(c) => out.push(Unit::Bandwidth(c.clone())),
         Check::Snmp(c) => out.push(Unit::Snmp(c.clone())),
+        Check::Latency(c) => {
+            for from in resolve::sources(plan, &c.from) {
+                for to in c.to.iter().flat_map(|t| resolve::targets(plan, t)) {
+                    if to.id != from {
+                        out.push(Unit::Latency {
+                            from: from.clone(),
+                            to,
+                            spec: c.clone(),
+                        });
+                    }
+                }
+            }
+        }
     }
     out
 }
@@ -137,6 +159,7 @@ pub async fn run_unit(ctx: &CheckContext, unit: &Unit) -> Vec<CheckResult> {
         Unit::Path { from, to, via } => vec![path::run(ctx, from, to, via.as_deref()).await],
         Unit::Bandwidth(c) => bandwidth::run(ctx, c).await,
         Unit::Snmp(c) => snmp::run(ctx, c).await,
+        Unit::Latency { from, to, spec } => vec![latency::run(ctx, from, to, spec).await],
     }
 }
 

@@ -1,0 +1,315 @@
+//! Service levels: the words of a `latency` check (RTT, jitter, loss against their
+//! maxima).
+
+use serde_json::Value;
+
+use crate::i18n::Lang;
+use crate::words::{ms, tr};
+
+fn num(v: &Value, key: &str) -> Option<f64> {
+    v.get(key).and_then(Value::as_f64)
+}
+
+/// "RTT ≤ 50 ms, gigue ≤ 10 ms, perte ≤ 1 %".
+pub fn expected_words(l: Lang, e: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(x) = num(e, "max_rtt_ms") {
+        parts.push(format!("RTT ≤ {}", ms(l, x)));
+    }
+    if let Some(x) = num(e, "max_jitter_ms") {
+        parts.push(tr(
+            l,
+            format!("gigue ≤ {}", ms(l, x)),
+            format!("jitter ≤ {}", ms(l, x)),
+        ));
+    }
+    if let Some(x) = num(e, "max_loss_pct") {
+        parts.push(tr(
+            l,
+            format!("perte ≤ {}", l.percent(x)),
+            format!("loss ≤ {}", l.percent(x)),
+        ));
+    }
+    parts.join(", ")
+}
+
+/// "RTT moyen 0,41 ms (max 0,9 ms), gigue 0,05 ms, perte 0 % sur 20 paquets".
+pub fn measured_words(l: Lang, _e: &Value, m: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(x) = num(m, "rtt_avg_ms") {
+        let max = num(m, "rtt_max_ms")
+            .map(|y| format!(" (max {})", ms(l, y)))
+            .unwrap_or_default();
+        parts.push(tr(
+            l,
+            format!("RTT moyen {}{max}", ms(l, x)),
+            format!("average RTT {}{max}", ms(l, x)),
+        ));
+    }
+    if let Some(x) = num(m, "jitter_ms") {
+        parts.push(tr(
+            l,
+            format!("gigue {}", ms(l, x)),
+            format!("jitter {}", ms(l, x)),
+        ));
+    }
+    if let Some(x) = num(m, "loss_pct") {
+        let sent = m.get("sent").and_then(Value::as_u64).unwrap_or(0);
+        parts.push(tr(
+            l,
+            format!(
+                "perte {} sur {}",
+                l.percent(x),
+                crate::words::count(l, sent, ("paquet", "paquets"), ("", ""))
+            ),
+            format!(
+                "loss {} of {}",
+                l.percent(x),
+                crate::words::count(l, sent, ("", ""), ("packet", "packets"))
+            ),
+        ));
+    }
+    parts.join(", ")
+}
+
+/// One row of the service-level table: a site pair (the WAN link between them, when
+/// there is one) and the worst of what its bandwidth and latency checks measured.
+struct Row {
+    sites: (String, String),
+    declared_bps: Option<u64>,
+    min_bps: Option<f64>,
+    bps: Option<f64>,
+    max_rtt: Option<f64>,
+    rtt: Option<f64>,
+    max_jitter: Option<f64>,
+    jitter: Option<f64>,
+    max_loss: Option<f64>,
+    loss: Option<f64>,
+    checks: usize,
+    met: bool,
+}
+
+fn worse(a: Option<f64>, b: Option<f64>, higher_is_worse: bool) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if higher_is_worse { x.max(y) } else { x.min(y) }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    let (a, b) = (crate::view::site_of(a), crate::view::site_of(b));
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+fn rows(ctx: &crate::view::Ctx) -> Vec<Row> {
+    let plan = ctx.plan;
+    let mut rows: Vec<Row> = Vec::new();
+    let row_of = |rows: &mut Vec<Row>, sites: (String, String)| -> usize {
+        if let Some(i) = rows.iter().position(|r| r.sites == sites) {
+            return i;
+        }
+        let declared_bps = plan
+            .links
+            .iter()
+            .filter(|l| l.wan && pair(&l.a, &l.b) == sites)
+            .filter_map(|l| l.bandwidth_bps)
+            .max();
+        rows.push(Row {
+            sites,
+            declared_bps,
+            min_bps: None,
+            bps: None,
+            max_rtt: None,
+            rtt: None,
+            max_jitter: None,
+            jitter: None,
+            max_loss: None,
+            loss: None,
+            checks: 0,
+            met: true,
+        });
+        rows.len() - 1
+    };
+    for l in plan.links.iter().filter(|l| l.wan) {
+        row_of(&mut rows, pair(&l.a, &l.b));
+    }
+    let Some(res) = ctx.results else {
+        return rows;
+    };
+    for r in res
+        .results
+        .iter()
+        .filter(|r| r.check == "bandwidth" || r.check == "latency")
+    {
+        let (Some(from), Some(to)) = (&r.from, &r.to) else {
+            continue;
+        };
+        let i = row_of(&mut rows, pair(from, to));
+        let row = &mut rows[i];
+        row.checks += 1;
+        row.met &= r.verdict == netkit_results::Verdict::Pass;
+        let (e, m) = (&r.expected, &r.measured);
+        if r.check == "bandwidth" {
+            row.min_bps = worse(row.min_bps, num(e, "min_bps"), true);
+            row.bps = worse(row.bps, num(m, "goodput_bps").or(num(m, "bps")), false);
+        } else {
+            row.max_rtt = worse(row.max_rtt, num(e, "max_rtt_ms"), false);
+            row.rtt = worse(row.rtt, num(m, "rtt_avg_ms"), true);
+            row.max_jitter = worse(row.max_jitter, num(e, "max_jitter_ms"), false);
+            row.jitter = worse(row.jitter, num(m, "jitter_ms"), true);
+            row.max_loss = worse(row.max_loss, num(e, "max_loss_pct"), false);
+            row.loss = worse(row.loss, num(m, "loss_pct"), true);
+        }
+    }
+    rows
+}
+
+/// The service-level section of the acceptance chapter: per WAN link and per site
+/// pair measured, expected against measured bandwidth, RTT, jitter and loss, met or
+/// not met.
+pub fn html(ctx: &crate::view::Ctx, out: &mut String) {
+    use crate::html::{Cell, table};
+    use std::fmt::Write;
+    let l = ctx.l;
+    let e = crate::esc::xml;
+    let _ = writeln!(
+        out,
+        "<h3>{}</h3>",
+        e(&tr(l, "Niveaux de service".into(), "Service levels".into()))
+    );
+    let rows = rows(ctx);
+    let dash = || "—".to_string();
+    let f_ms = |x: Option<f64>| x.map(|v| ms(l, v)).unwrap_or_else(dash);
+    let f_pct = |x: Option<f64>| x.map(|v| l.percent(v)).unwrap_or_else(dash);
+    let f_bw = |x: Option<f64>| x.map(|v| l.bandwidth_f(v)).unwrap_or_else(dash);
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            let verdict = if r.checks == 0 {
+                tr(l, "non mesuré".into(), "not measured".into())
+            } else if r.met {
+                tr(l, "respecté".into(), "met".into())
+            } else {
+                tr(l, "non respecté".into(), "not met".into())
+            };
+            vec![
+                Cell::T(format!("{} – {}", r.sites.0, r.sites.1)),
+                Cell::Num(r.declared_bps.map(|b| l.bandwidth(b)).unwrap_or_else(dash)),
+                Cell::Num(f_bw(r.min_bps)),
+                Cell::Num(f_bw(r.bps)),
+                Cell::Num(f_ms(r.max_rtt)),
+                Cell::Num(f_ms(r.rtt)),
+                Cell::Num(f_ms(r.max_jitter)),
+                Cell::Num(f_ms(r.jitter)),
+                Cell::Num(f_pct(r.max_loss)),
+                Cell::Num(f_pct(r.loss)),
+                Cell::T(verdict),
+            ]
+        })
+        .collect();
+    let h = |fr: &'static str, en: &'static str| match l {
+        Lang::Fr => fr,
+        Lang::En => en,
+    };
+    table(
+        out,
+        &[
+            (h("Sites", "Sites"), false),
+            (h("Liaison (débit déclaré)", "Link (declared)"), true),
+            (h("Débit exigé", "Bandwidth required"), true),
+            (h("Débit mesuré", "Bandwidth measured"), true),
+            (h("RTT maximal", "Maximum RTT"), true),
+            (h("RTT mesuré", "RTT measured"), true),
+            (h("Gigue maximale", "Maximum jitter"), true),
+            (h("Gigue mesurée", "Jitter measured"), true),
+            (h("Perte maximale", "Maximum loss"), true),
+            (h("Perte mesurée", "Loss measured"), true),
+            (h("Niveau de service", "Service level"), false),
+        ],
+        &cells,
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">{}</p>",
+        e(&tr(
+            l,
+            "Débit : le plus faible mesuré entre les deux sites ; RTT, gigue et perte : les plus élevés mesurés (RTT moyen de la série d'échos ICMP).".into(),
+            "Bandwidth: the lowest measured between the two sites; RTT, jitter and loss: the highest measured (average RTT of the ICMP echo series).".into(),
+        ))
+    );
+}
+
+/// The service-level table of `acceptance.md`.
+pub fn markdown(ctx: &crate::view::Ctx, out: &mut String) {
+    use std::fmt::Write;
+    let l = ctx.l;
+    let rows = rows(ctx);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## {}\n",
+        tr(l, "Niveaux de service".into(), "Service levels".into())
+    );
+    let dash = || "—".to_string();
+    let f_ms = |x: Option<f64>| x.map(|v| ms(l, v)).unwrap_or_else(dash);
+    let f_pct = |x: Option<f64>| x.map(|v| l.percent(v)).unwrap_or_else(dash);
+    let f_bw = |x: Option<f64>| x.map(|v| l.bandwidth_f(v)).unwrap_or_else(dash);
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                format!("{} – {}", r.sites.0, r.sites.1),
+                r.declared_bps.map(|b| l.bandwidth(b)).unwrap_or_else(dash),
+                f_bw(r.min_bps),
+                f_bw(r.bps),
+                f_ms(r.max_rtt),
+                f_ms(r.rtt),
+                f_ms(r.max_jitter),
+                f_ms(r.jitter),
+                f_pct(r.max_loss),
+                f_pct(r.loss),
+                match (r.checks, r.met) {
+                    (0, _) => tr(l, "non mesuré".into(), "not measured".into()),
+                    (_, true) => tr(l, "respecté".into(), "met".into()),
+                    (_, false) => tr(l, "non respecté".into(), "not met".into()),
+                },
+            ]
+        })
+        .collect();
+    let h: [&str; 11] = match l {
+        Lang::Fr => [
+            "Sites",
+            "Liaison (débit déclaré)",
+            "Débit exigé",
+            "Débit mesuré",
+            "RTT maximal",
+            "RTT mesuré",
+            "Gigue maximale",
+            "Gigue mesurée",
+            "Perte maximale",
+            "Perte mesurée",
+            "Niveau de service",
+        ],
+        Lang::En => [
+            "Sites",
+            "Link (declared)",
+            "Bandwidth required",
+            "Bandwidth measured",
+            "Maximum RTT",
+            "RTT measured",
+            "Maximum jitter",
+            "Jitter measured",
+            "Maximum loss",
+            "Loss measured",
+            "Service level",
+        ],
+    };
+    crate::tables::md_table(out, &h, &cells);
+}
