@@ -87,7 +87,9 @@ pub fn write(deferred: &DeferredPlan, output: Option<&Path>) -> Result<()> {
             Ok(())
         }
         _ => {
-            let mut out = std::io::stdout().lock();
+            // Text from outside (a topology's `location`) never acts on a
+            // terminal: escaped as `common::emit` does, the JSON staying the same.
+            let mut out = netkit_model::terminal::SafeJsonWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
             match deferred
                 .write_json(&mut out, threads())

@@ -106,6 +106,81 @@ pub fn safe_json(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A writer that does what [`safe_json`] does to JSON text streamed through
+/// it (a plan too large to hold in memory): unsafe characters become `\uXXXX`
+/// escapes, a UTF-8 sequence split across two writes is kept until it is whole.
+pub struct SafeJsonWriter<W: std::io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> SafeJsonWriter<W> {
+    pub fn new(inner: W) -> Self {
+        SafeJsonWriter {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn write_text(&mut self, text: &str) -> std::io::Result<()> {
+        match safe_json(text) {
+            Cow::Borrowed(t) => self.inner.write_all(t.as_bytes()),
+            Cow::Owned(t) => self.inner.write_all(t.as_bytes()),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for SafeJsonWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // Plain ASCII without DEL (nearly all of a plan) goes straight through.
+        if self.pending.is_empty() && buf.iter().all(|&b| b < 0x7f) {
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
+        self.pending.extend_from_slice(buf);
+        let bytes = std::mem::take(&mut self.pending);
+        let mut rest: &[u8] = &bytes;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    self.write_text(text)?;
+                    break;
+                }
+                Err(e) => {
+                    let (good, tail) = rest.split_at(e.valid_up_to());
+                    // SAFETY of the unwrap-free path: `good` is valid UTF-8 by construction.
+                    self.write_text(std::str::from_utf8(good).unwrap_or_default())?;
+                    match e.error_len() {
+                        // An incomplete sequence at the end: wait for the rest.
+                        None => {
+                            self.pending.extend_from_slice(tail);
+                            break;
+                        }
+                        // Not UTF-8 at all (serde_json never writes that): as `\xNN`.
+                        Some(n) => {
+                            for b in &tail[..n] {
+                                self.inner.write_all(format!("\\x{b:02x}").as_bytes())?;
+                            }
+                            rest = &tail[n..];
+                        }
+                    }
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let tail = std::mem::take(&mut self.pending);
+            for b in tail {
+                self.inner.write_all(format!("\\x{b:02x}").as_bytes())?;
+            }
+        }
+        self.inner.flush()
+    }
+}
+
 /// Bytes from the wire: valid UTF-8 as text, other bytes as `\xNN`; unsafe
 /// characters escaped either way.
 pub fn safe_bytes(bytes: &[u8]) -> String {
@@ -140,6 +215,24 @@ mod tests {
         let t = "Paris — siège, 3ᵉ étage";
         assert!(matches!(safe(t), Cow::Borrowed(_)));
         assert_eq!(safe(t), t);
+    }
+
+    #[test]
+    fn a_streamed_json_is_escaped_like_a_whole_one() {
+        use std::io::Write;
+        let json = "{\"a\": \"Lyon\u{202e}gnp\u{9b}\u{7f}\u{e9}t\u{e9}\"}\n";
+        let bytes = json.as_bytes();
+        // Every split point, including inside a multi-byte sequence.
+        for cut in 0..bytes.len() {
+            let mut w = SafeJsonWriter::new(Vec::new());
+            w.write_all(&bytes[..cut]).unwrap();
+            w.write_all(&bytes[cut..]).unwrap();
+            w.flush().unwrap();
+            let out = String::from_utf8(w.inner).unwrap();
+            assert_eq!(out, safe_json(json), "cut at {cut}");
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(v["a"], "Lyon\u{202e}gnp\u{9b}\u{7f}\u{e9}t\u{e9}");
+        }
     }
 
     #[test]
