@@ -11,6 +11,7 @@ mod decide;
 mod keep;
 mod layer2;
 pub mod output;
+mod routes_json;
 mod routing;
 pub mod stream;
 mod types;

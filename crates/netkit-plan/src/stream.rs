@@ -11,13 +11,11 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
-
-use netkit_model::{Diagnostic, Topology};
-use serde::Serialize;
+use std::sync::Mutex;
 
 use crate::{Plan, Route};
+use netkit_model::{Diagnostic, Topology};
 
 /// A plan whose routing tables are computed only when they are needed: written
 /// straight to JSON ([`DeferredPlan::write_json`]) or filled in
@@ -45,27 +43,36 @@ pub fn plan_deferred(
     Ok(DeferredPlan { plan })
 }
 
-/// The top of the document each table is serialized in, so that serde_json's own
-/// pretty printer indents it exactly as inside the whole plan.
-const OPEN: &[u8] = b"{\n  \"routes\": {\n";
-const CLOSE: &[u8] = b"\n  }\n}";
+/// Output buffers handed back by the writer for the workers to fill again: a few
+/// MB reused instead of a fresh allocation (and fresh pages) per routing table.
+struct Pool(Mutex<Vec<Vec<u8>>>);
 
-#[derive(Serialize)]
-struct Wrapper<'a> {
-    routes: BTreeMap<&'a str, &'a [Route]>,
+impl Pool {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        let mut p = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // More than the tables in flight is never needed.
+        if p.len() < 64 {
+            p.push(buf);
+        }
+    }
 }
 
-/// `    "hq.r1": [ ... ]`: one entry of `routes`, as in the whole plan's JSON.
-fn entry_json(id: &str, table: &[Route]) -> Vec<u8> {
-    let w = Wrapper {
-        routes: BTreeMap::from([(id, table)]),
-    };
-    // Strings, numbers and addresses only: serde_json cannot fail on it.
-    let mut bytes = serde_json::to_vec_pretty(&w).expect("routes serialize");
-    debug_assert!(bytes.starts_with(OPEN) && bytes.ends_with(CLOSE));
-    bytes.truncate(bytes.len() - CLOSE.len());
-    bytes.drain(..OPEN.len());
-    bytes
+/// `,\n    "hq.r1": [ ... ]`: one entry of `routes`, as in the whole plan's JSON,
+/// after the separator the writer needs unless it is the first entry.
+fn entry_json(pool: &Pool, id: &str, table: &[Route]) -> Vec<u8> {
+    let mut buf = pool.take();
+    buf.extend_from_slice(b",\n");
+    crate::routes_json::write_entry(&mut buf, id, table);
+    buf
 }
 
 impl DeferredPlan {
@@ -104,19 +111,17 @@ impl DeferredPlan {
         let tail = &tail[1..];
         out.write_all(head)?;
         let mut first = true;
-        let mut pending: Vec<u8> = Vec::with_capacity(1 << 20);
+        let pool = Pool(Mutex::new(Vec::new()));
         let streamed = crate::routing::stream_tables(
             &self.plan,
             threads,
-            |id, table| entry_json(id, &table),
+            |id, table| entry_json(&pool, id, &table),
             |entry| -> io::Result<()> {
-                pending.extend_from_slice(if first { b"\n" } else { b",\n" });
+                // Entries are large (hundreds of KB at 1,000 sites): written as they
+                // are, no copy into another buffer.
+                out.write_all(if first { &entry[1..] } else { &entry })?;
                 first = false;
-                pending.extend_from_slice(&entry);
-                if pending.len() >= 1 << 20 {
-                    out.write_all(&pending)?;
-                    pending.clear();
-                }
+                pool.give(entry);
                 Ok(())
             },
         );
@@ -126,7 +131,6 @@ impl DeferredPlan {
             // rather than half a document.
             Err(_) => first = true,
         }
-        out.write_all(&pending)?;
         if !first {
             out.write_all(b"\n  ")?;
         }

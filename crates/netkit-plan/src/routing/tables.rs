@@ -510,14 +510,94 @@ impl<'a> Tables<'a> {
 
 /// Connected first, then by destination (IPv4 before IPv6), then by next hop.
 pub(super) fn sort_table(table: &mut [Route]) {
-    // Unstable is deterministic here: no two entries compare equal.
-    table.sort_unstable_by(|a, b| {
-        (a.kind != RouteKind::Connected)
-            .cmp(&(b.kind != RouteKind::Connected))
-            .then(a.destination.cmp(&b.destination))
-            .then(a.next_hop.cmp(&b.next_hop))
-            .then(a.interface.cmp(&b.interface))
+    // Unstable is deterministic here: no two entries compare equal. The order is
+    // (connected first, destination, next hop, interface) with the derived orders
+    // of `IpNet` and `Option<IpAddr>` (family, then address, then prefix length),
+    // compared as integers: the derived orders compare addresses as byte arrays,
+    // a `memcmp` call each, the most of the planner's time at 1,000 sites.
+    fn key(r: &Route) -> (bool, u8, u128, u8, u8, u128) {
+        let (family, dest, len) = match r.destination {
+            IpNet::V4(n) => (0, u128::from(n.addr().to_bits()), n.prefix_len()),
+            IpNet::V6(n) => (1, n.addr().to_bits(), n.prefix_len()),
+        };
+        let (hop_tag, hop) = match r.next_hop {
+            None => (0, 0),
+            Some(IpAddr::V4(a)) => (1, u128::from(a.to_bits())),
+            Some(IpAddr::V6(a)) => (2, a.to_bits()),
+        };
+        (
+            r.kind != RouteKind::Connected,
+            family,
+            dest,
+            len,
+            hop_tag,
+            hop,
+        )
+    }
+    table.sort_by(|a, b| {
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.interface.cmp(&b.interface))
     });
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::*;
+
+    /// The integer key sorts exactly like the derived orders it replaces.
+    #[test]
+    fn same_order_as_the_derived_orders() {
+        let nets = [
+            "10.0.0.0/8",
+            "10.0.0.0/24",
+            "9.255.255.255/32",
+            "10.1.0.0/16",
+            "255.0.0.0/8",
+            "::/0",
+            "fd00::/8",
+            "fd00::/64",
+            "fc00::1/128",
+            "0.0.0.0/0",
+        ];
+        let hops = [
+            None,
+            Some("10.0.0.1"),
+            Some("9.0.0.1"),
+            Some("fe80::1"),
+            Some("::1"),
+        ];
+        let mut table = Vec::new();
+        for (i, n) in nets.iter().enumerate() {
+            for (j, h) in hops.iter().enumerate() {
+                for iface in ["eth1", "eth0", "lo"] {
+                    table.push(Route {
+                        destination: n.parse().expect("net"),
+                        next_hop: h.map(|h| h.parse().expect("addr")),
+                        interface: iface.into(),
+                        metric: 1,
+                        kind: if (i + j) % 3 == 0 {
+                            RouteKind::Connected
+                        } else {
+                            RouteKind::Static
+                        },
+                        describes: None,
+                    });
+                }
+            }
+        }
+        let mut expected = table.clone();
+        expected.sort_by(|a, b| {
+            (a.kind != RouteKind::Connected)
+                .cmp(&(b.kind != RouteKind::Connected))
+                .then(a.destination.cmp(&b.destination))
+                .then(a.next_hop.cmp(&b.next_hop))
+                .then(a.interface.cmp(&b.interface))
+        });
+        table.reverse();
+        sort_table(&mut table);
+        assert_eq!(table, expected);
+    }
 }
 
 /// One route entry per first hop in `r.hops` (ECMP), for `prefix`'s address family.
