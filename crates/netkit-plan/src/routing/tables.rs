@@ -541,65 +541,6 @@ pub(super) fn sort_table(table: &mut [Route]) {
     });
 }
 
-#[cfg(test)]
-mod sort_tests {
-    use super::*;
-
-    /// The integer key sorts exactly like the derived orders it replaces.
-    #[test]
-    fn same_order_as_the_derived_orders() {
-        let nets = [
-            "10.0.0.0/8",
-            "10.0.0.0/24",
-            "9.255.255.255/32",
-            "10.1.0.0/16",
-            "255.0.0.0/8",
-            "::/0",
-            "fd00::/8",
-            "fd00::/64",
-            "fc00::1/128",
-            "0.0.0.0/0",
-        ];
-        let hops = [
-            None,
-            Some("10.0.0.1"),
-            Some("9.0.0.1"),
-            Some("fe80::1"),
-            Some("::1"),
-        ];
-        let mut table = Vec::new();
-        for (i, n) in nets.iter().enumerate() {
-            for (j, h) in hops.iter().enumerate() {
-                for iface in ["eth1", "eth0", "lo"] {
-                    table.push(Route {
-                        destination: n.parse().expect("net"),
-                        next_hop: h.map(|h| h.parse().expect("addr")),
-                        interface: iface.into(),
-                        metric: 1,
-                        kind: if (i + j) % 3 == 0 {
-                            RouteKind::Connected
-                        } else {
-                            RouteKind::Static
-                        },
-                        describes: None,
-                    });
-                }
-            }
-        }
-        let mut expected = table.clone();
-        expected.sort_by(|a, b| {
-            (a.kind != RouteKind::Connected)
-                .cmp(&(b.kind != RouteKind::Connected))
-                .then(a.destination.cmp(&b.destination))
-                .then(a.next_hop.cmp(&b.next_hop))
-                .then(a.interface.cmp(&b.interface))
-        });
-        table.reverse();
-        sort_table(&mut table);
-        assert_eq!(table, expected);
-    }
-}
-
 /// One route entry per first hop in `r.hops` (ECMP), for `prefix`'s address family.
 fn push_via(
     table: &mut Vec<Route>,
@@ -825,4 +766,63 @@ fn same_family(a: &IpNet, b: &IpNet) -> bool {
         (a, b),
         (IpNet::V4(_), IpNet::V4(_)) | (IpNet::V6(_), IpNet::V6(_))
     )
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::*;
+
+    /// The integer key sorts exactly like the derived orders it replaces.
+    #[test]
+    fn same_order_as_the_derived_orders() {
+        let nets = [
+            "10.0.0.0/8",
+            "10.0.0.0/24",
+            "9.255.255.255/32",
+            "10.1.0.0/16",
+            "255.0.0.0/8",
+            "::/0",
+            "fd00::/8",
+            "fd00::/64",
+            "fc00::1/128",
+            "0.0.0.0/0",
+        ];
+        let hops = [
+            None,
+            Some("10.0.0.1"),
+            Some("9.0.0.1"),
+            Some("fe80::1"),
+            Some("::1"),
+        ];
+        let mut table = Vec::new();
+        for (i, n) in nets.iter().enumerate() {
+            for (j, h) in hops.iter().enumerate() {
+                for iface in ["eth1", "eth0", "lo"] {
+                    table.push(Route {
+                        destination: n.parse().expect("net"),
+                        next_hop: h.map(|h| h.parse().expect("addr")),
+                        interface: iface.into(),
+                        metric: 1,
+                        kind: if (i + j) % 3 == 0 {
+                            RouteKind::Connected
+                        } else {
+                            RouteKind::Static
+                        },
+                        describes: None,
+                    });
+                }
+            }
+        }
+        let mut expected = table.clone();
+        expected.sort_by(|a, b| {
+            (a.kind != RouteKind::Connected)
+                .cmp(&(b.kind != RouteKind::Connected))
+                .then(a.destination.cmp(&b.destination))
+                .then(a.next_hop.cmp(&b.next_hop))
+                .then(a.interface.cmp(&b.interface))
+        });
+        table.reverse();
+        sort_table(&mut table);
+        assert_eq!(table, expected);
+    }
 }
