@@ -94,6 +94,50 @@ impl IcmpClient {
         })
     }
 
+    /// The ICMP client of namespace `ns` and family `v6` that this process already
+    /// has open on the current tokio runtime, or a new one ([`IcmpClient::open`])
+    /// kept for the next callers while anyone holds it.
+    ///
+    /// Why: a raw ICMP socket (root without `ping_group_range`) receives a copy of
+    /// every ICMP packet of its namespace. Every check context opening its own (an
+    /// agent serving many sessions, many agents in one process) made each echo
+    /// reply be copied, woken and parsed once per socket: N sockets, N times the
+    /// work for every ping (the fan-out benchmark: 200 agents in one process spent
+    /// its time there). One socket per namespace, family and runtime serves any
+    /// number of pings; the runtime is part of the key because the socket is driven
+    /// by the runtime that opened it.
+    ///
+    /// # Errors
+    /// As [`IcmpClient::open`].
+    pub async fn shared(ns: Option<&str>, v6: bool) -> Result<std::sync::Arc<IcmpClient>> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock, Weak};
+        type Key = (tokio::runtime::Id, Option<String>, bool);
+        type Slot = Arc<tokio::sync::Mutex<Weak<IcmpClient>>>;
+        static OPEN: OnceLock<Mutex<HashMap<Key, Slot>>> = OnceLock::new();
+        let key = (
+            tokio::runtime::Handle::current().id(),
+            ns.map(str::to_owned),
+            v6,
+        );
+        let slot = {
+            let mut map = OPEN
+                .get_or_init(Mutex::default)
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            // Forget the clients nobody holds any more (and their namespaces).
+            map.retain(|_, s| s.try_lock().map_or(true, |w| w.strong_count() > 0));
+            map.entry(key).or_default().clone()
+        };
+        let mut held = slot.lock().await;
+        if let Some(c) = held.upgrade() {
+            return Ok(c);
+        }
+        let c = Arc::new(IcmpClient::open(ns, v6).await?);
+        *held = Arc::downgrade(&c);
+        Ok(c)
+    }
+
     pub fn kind(&self) -> SocketKind {
         self.kind
     }

@@ -42,22 +42,31 @@ pub struct TcpFigure {
 /// # Errors
 /// The namespace cannot be entered or the socket cannot be created.
 pub async fn socket_in(ns: Option<&str>, v6: bool) -> Result<tokio::net::TcpSocket> {
+    let open = move || -> std::io::Result<Socket> {
+        let s = Socket::new(
+            if v6 { Domain::IPV6 } else { Domain::IPV4 },
+            Type::STREAM.cloexec(),
+            Some(Protocol::TCP),
+        )?;
+        s.set_nonblocking(true)?;
+        Ok(s)
+    };
+    // In this namespace a socket is one system call: no thread for it (10,000
+    // concurrent checks would queue on the blocking pool).
+    if ns.is_none() {
+        let sock = open().map_err(|source| Error::Socket {
+            what: "TCP",
+            place: place(ns),
+            source,
+        })?;
+        return Ok(tokio::net::TcpSocket::from_std_stream(sock.into()));
+    }
     let owned = ns.map(str::to_owned);
-    let made = tokio::task::spawn_blocking(move || {
-        netkit_netns::run_in(owned.as_deref(), move || {
-            let s = Socket::new(
-                if v6 { Domain::IPV6 } else { Domain::IPV4 },
-                Type::STREAM.cloexec(),
-                Some(Protocol::TCP),
-            )?;
-            s.set_nonblocking(true)?;
-            Ok::<_, std::io::Error>(s)
-        })
-    })
-    .await
-    .map_err(|e| Error::Task {
-        what: e.to_string(),
-    })??;
+    let made = tokio::task::spawn_blocking(move || netkit_netns::run_in(owned.as_deref(), open))
+        .await
+        .map_err(|e| Error::Task {
+            what: e.to_string(),
+        })??;
     let sock = made.map_err(|source| Error::Socket {
         what: "TCP",
         place: place(ns),

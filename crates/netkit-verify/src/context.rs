@@ -260,9 +260,8 @@ impl CheckContext {
             map.entry((source.clone(), v6)).or_default().clone()
         };
         cell.get_or_init(|| async {
-            IcmpClient::open(source.netns(), v6)
+            IcmpClient::shared(source.netns(), v6)
                 .await
-                .map(Arc::new)
                 .map_err(|e| e.to_string())
         })
         .await
