@@ -19,11 +19,12 @@ fn netkit() -> Command {
 }
 
 fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../netkit-plan/test_data/layer2/spec_example.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/netkit-plan/test_data/layer2/spec_example.yaml")
 }
 
 fn ferronor() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../inventories/ferronor.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inventories/ferronor.yaml")
 }
 
 /// A passphrase nobody could have typed: 24 hex characters from the clock and PID.

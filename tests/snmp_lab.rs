@@ -26,7 +26,7 @@ fn root_or_skip(test: &str) -> bool {
 }
 
 fn topology() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../inventories/acme.yaml")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventories/acme.yaml")
 }
 
 fn netkit(args: &[&str], with_env: bool) -> Output {

@@ -12,7 +12,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn ferronor() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../inventories/ferronor.yaml")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventories/ferronor.yaml")
 }
 
 fn is_root() -> bool {

@@ -17,7 +17,7 @@ use netkit_plan::{Plan, RouteKind};
 use serde_json::Value;
 
 fn acme() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../inventories/acme.yaml")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventories/acme.yaml")
 }
 
 fn is_root() -> bool {

@@ -12,7 +12,7 @@ use std::process::Command as Std;
 use assert_cmd::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
 }
 
 fn have(tool: &str) -> bool {

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+        .join(".")
         .canonicalize()
         .unwrap()
 }

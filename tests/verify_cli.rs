@@ -7,7 +7,7 @@ use std::process::Command;
 use netkit_results::{Results, Verdict};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
 }
 
 fn netkit() -> Command {

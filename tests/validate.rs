@@ -14,7 +14,7 @@ fn netkit() -> Command {
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
 }
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
 }
 
 fn netkit() -> Command {
@@ -87,7 +87,7 @@ fn the_shipped_man_page_is_the_generated_one_and_renders() {
     let on_disk = std::fs::read_to_string(&shipped).unwrap_or_default();
     assert!(
         on_disk == page,
-        "docs/netkit.1 is not what `netkit man` generates: run `UPDATE_EXPECT=1 cargo test -p netkit-cli --test cli_conventions`"
+        "docs/netkit.1 is not what `netkit man` generates: run `UPDATE_EXPECT=1 cargo test --test cli_conventions`"
     );
     if require("man") {
         let out = Command::new("man")

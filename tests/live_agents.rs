@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use netkit_results::{Results, Verdict};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
 }
 
 fn topology() -> PathBuf {

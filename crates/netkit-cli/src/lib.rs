@@ -75,7 +75,9 @@ enum Command {
     Man(cmd_completions::ManArgs),
 }
 
-fn main() -> ExitCode {
+/// The whole `netkit` command: parses the arguments, runs the command, returns the exit
+/// code (0 success, 1 the work ran but something failed, 2 the command could not run).
+pub fn main() -> ExitCode {
     // NO_COLOR (no-color.org): set and not empty, no colour anywhere, whatever a
     // terminal or CLICOLOR_FORCE says.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -14,7 +14,7 @@ fn netkit() -> Command {
 }
 
 fn acme() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../inventories/acme.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inventories/acme.yaml")
 }
 
 fn names(dir: &Path) -> Vec<String> {

@@ -13,7 +13,7 @@ use std::process::Command;
 use netkit_results::{CheckResult, Results, Verdict};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
 }
 
 fn topology() -> PathBuf {

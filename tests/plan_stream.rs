@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use assert_cmd::Command;
 
 fn inventory(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../inventories/{name}.yaml"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("inventories/{name}.yaml"))
 }
 
 fn expected(name: &str) -> String {

@@ -1,7 +1,7 @@
 //! Text from outside never acts on a terminal, and an SNMPv3 impostor never
 //! makes `netkit snmp` print a result: end to end through the `netkit` binary.
 
-#[path = "../../netkit-snmp/tests/support/fake_v3.rs"]
+#[path = "../crates/netkit-snmp/tests/support/fake_v3.rs"]
 mod fake_v3;
 
 use std::process::{Command, Output};

@@ -10,7 +10,7 @@ fn netkit() -> Command {
 
 fn inventory(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../inventories")
+        .join("inventories")
         .join(name)
 }
 
