@@ -5,18 +5,13 @@
 //! passphrase that appears in no plan, report or log, only in the wireless file written
 //! with --show-secrets.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn netkit() -> Command {
-    let mut cmd = Command::cargo_bin("netkit").expect("the netkit binary is built");
-    cmd.env_remove("NETKIT_WIFI_GUESTS")
-        .env_remove("NETKIT_RADIUS_SECRET");
-    cmd
-}
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -152,10 +147,7 @@ fn have_uciparse() -> bool {
         .args(["-c", "import uciparse"])
         .status()
         .is_ok_and(|s| s.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "uciparse is missing: run scripts/setup.sh"
-    );
+    assert!(ok || !in_ci(), "uciparse is missing: run scripts/setup.sh");
     ok
 }
 

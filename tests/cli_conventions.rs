@@ -2,37 +2,15 @@
 //! definitions (and shipped as docs/netkit.1), NO_COLOR, --quiet / --verbose, and a
 //! version that names the commit.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
-}
-
-fn netkit() -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("netkit"));
-    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
-    c
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// In CI the tools are installed by scripts/setup.sh: a missing one is a failure there.
-fn require(tool: &str) -> bool {
-    if have(tool) {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{tool} is missing: scripts/setup.sh installs it"
-    );
-    eprintln!("skipped: {tool} is not installed (scripts/setup.sh installs it)");
-    false
 }
 
 #[test]

@@ -5,6 +5,10 @@
 //! inventory that Ansible itself reads. In CI (`CI` set) a missing tool is a failure:
 //! scripts/setup.sh installs them.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,25 +18,6 @@ fn root() -> PathBuf {
         .join(".")
         .canonicalize()
         .unwrap()
-}
-
-fn netkit_bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("netkit")
-}
-
-fn require(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is missing: scripts/setup.sh installs it"
-        );
-        eprintln!("skipped: {tool} is not installed (scripts/setup.sh installs it)");
-    }
-    ok
 }
 
 fn text(o: &Output) -> String {

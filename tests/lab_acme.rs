@@ -6,88 +6,21 @@
 //! lab name, so they may run in parallel; a guard tears the lab down even when a
 //! check fails.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::Command as StdCommand;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use netkit_plan::{Plan, RouteKind};
 use serde_json::Value;
 
 fn acme() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventories/acme.yaml")
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .map(|v| v.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-/// Whether the lab tests can run here; in CI they must.
-fn can_run() -> bool {
-    if is_root() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the lab tests need root (network namespaces): CI must run them as root");
-    }
-    eprintln!("note: skipping lab test: it needs root (network namespaces)");
-    false
-}
-
-/// A short unique lab name: `t` + pid + random.
-fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("t{}{:x}", std::process::id() % 100_000, nanos % 0xfff)
-}
-
-/// Tears the lab down on drop: `netkit lab down`, then any namespace left with the
-/// lab's prefix.
-struct LabGuard {
-    name: String,
-}
-
-impl Drop for LabGuard {
-    fn drop(&mut self) {
-        let _ = Command::cargo_bin("netkit").map(|mut c| {
-            c.args(["lab", "down", "--name", &self.name])
-                .timeout(Duration::from_secs(60))
-                .output()
-        });
-        for ns in lab_namespaces(&self.name) {
-            let _ = StdCommand::new("ip").args(["netns", "del", &ns]).status();
-        }
-    }
-}
-
-fn lab_namespaces(lab: &str) -> Vec<String> {
-    let out = StdCommand::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .expect("ip netns list runs");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with(&format!("{lab}.")))
-        .map(String::from)
-        .collect()
-}
-
-fn netkit() -> Command {
-    let mut c = Command::cargo_bin("netkit").expect("netkit binary is built");
-    c.timeout(Duration::from_secs(120));
-    c
 }
 
 fn lab_plan(lab: &str) -> Plan {
@@ -462,12 +395,12 @@ fn check_down(lab: &str, guard: LabGuard) {
 
 #[test]
 fn static_lab_of_acme() {
-    if !can_run() {
+    if !can_run_lab("lab_acme") {
         return;
     }
-    let lab = unique_name();
+    let lab = unique_lab_name("t");
     let guard = LabGuard { name: lab.clone() };
-    let community = format!("c{}", unique_name());
+    let community = format!("c{}", unique_lab_name("t"));
     let out = netkit()
         .args(["lab", "up"])
         .arg(acme())
@@ -758,10 +691,10 @@ fn overlap(a: (IpAddr, u8), b: (IpAddr, u8)) -> bool {
 
 #[test]
 fn ospf_lab_of_acme() {
-    if !can_run() {
+    if !can_run_lab("lab_acme") {
         return;
     }
-    let lab = unique_name();
+    let lab = unique_lab_name("t");
     let guard = LabGuard { name: lab.clone() };
     let out = netkit()
         .args(["lab", "up"])
@@ -799,7 +732,7 @@ fn ospf_lab_of_acme() {
 
 #[test]
 fn lab_errors_are_clear() {
-    if !can_run() {
+    if !can_run_lab("lab_acme") {
         return;
     }
     // Without privileges: a clear error with the fix, nothing made.
@@ -855,7 +788,7 @@ fn lab_errors_are_clear() {
 /// reports the step, the object and the kernel's error, and removes what it made.
 #[test]
 fn failed_up_rolls_back() {
-    if !can_run() {
+    if !can_run_lab("lab_acme") {
         return;
     }
     let out = netkit()
@@ -879,7 +812,7 @@ fn failed_up_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken-plan.json");
     std::fs::write(&path, serde_json::to_string(&plan).unwrap()).unwrap();
-    let lab = unique_name();
+    let lab = unique_lab_name("t");
     let _guard = LabGuard { name: lab.clone() };
     let out = netkit()
         .args(["lab", "up"])

@@ -4,78 +4,25 @@
 //! left out: one TCP test per WAN link would take minutes), and `lab down` leaves no
 //! namespace. Needs root; CI runs it as root and must not skip it.
 
-use std::path::PathBuf;
-use std::process::Command as StdCommand;
-use std::time::Duration;
+mod support;
+#[allow(unused_imports)]
+use support::*;
 
-use assert_cmd::Command;
+use std::path::PathBuf;
+
 use serde_json::Value;
 
 fn ferronor() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventories/ferronor.yaml")
 }
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .map(|v| v.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-fn lab_namespaces(lab: &str) -> Vec<String> {
-    let out = StdCommand::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .expect("ip netns list runs");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with(&format!("{lab}.")))
-        .map(String::from)
-        .collect()
-}
-
-/// Tears the lab down even when an assertion fails.
-struct LabGuard(String);
-
-impl Drop for LabGuard {
-    fn drop(&mut self) {
-        let _ = Command::cargo_bin("netkit").map(|mut c| {
-            c.args(["lab", "down", "--name", &self.0])
-                .timeout(Duration::from_secs(60))
-                .output()
-        });
-        for ns in lab_namespaces(&self.0) {
-            let _ = StdCommand::new("ip").args(["netns", "del", &ns]).status();
-        }
-    }
-}
-
-fn netkit() -> Command {
-    let mut c = Command::cargo_bin("netkit").expect("netkit binary is built");
-    c.timeout(Duration::from_secs(300));
-    c
-}
-
 #[test]
 fn ferronor_lab_passes_its_auto_checks() {
-    if !is_root() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("the lab tests need root (network namespaces): CI must run them as root");
-        }
-        eprintln!("note: skipping lab test: it needs root (network namespaces)");
+    if !can_run_lab("lab_ferronor") {
         return;
     }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let lab = format!("f{}{:x}", std::process::id() % 100_000, nanos % 0xfff);
-    let guard = LabGuard(lab.clone());
+    let lab = unique_lab_name("f");
+    let guard = LabGuard::new(lab.clone());
 
     netkit()
         .args(["lab", "up"])

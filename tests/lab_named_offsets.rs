@@ -8,12 +8,15 @@
 //! The lab part needs root (CI runs as root and must not skip it); a guard tears
 //! the lab down even when a check fails.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::process::Command as StdCommand;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use netkit_plan::Plan;
 use netkit_results::{Results, Verdict};
 
@@ -38,12 +41,6 @@ sites:
 links:
   - { a: a.r1, b: b.r1 }
 "#;
-
-fn netkit() -> Command {
-    let mut c = Command::cargo_bin("netkit").expect("netkit binary is built");
-    c.timeout(Duration::from_secs(120));
-    c
-}
 
 fn write_topology(dir: &std::path::Path) -> PathBuf {
     let p = dir.join("tiny.yaml");
@@ -95,67 +92,14 @@ fn named_hosts_at_the_last_usable_offset_validate_and_plan() {
     );
 }
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .map(|v| v.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-fn can_run() -> bool {
-    if is_root() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the lab tests need root (network namespaces): CI must run them as root");
-    }
-    eprintln!("note: skipping lab test: it needs root (network namespaces)");
-    false
-}
-
-fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("o{}{:x}", std::process::id() % 100_000, nanos % 0xfff)
-}
-
-/// Tears the lab down on drop, then any namespace left with the lab's prefix.
-struct LabGuard {
-    name: String,
-}
-
-impl Drop for LabGuard {
-    fn drop(&mut self) {
-        let _ = netkit()
-            .args(["lab", "down", "--name", &self.name])
-            .output();
-        let out = StdCommand::new("ip").args(["netns", "list"]).output();
-        if let Ok(out) = out {
-            for ns in String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| l.split_whitespace().next())
-                .filter(|n| n.starts_with(&format!("{}.", self.name)))
-            {
-                let _ = StdCommand::new("ip").args(["netns", "del", ns]).status();
-            }
-        }
-    }
-}
-
 #[test]
 fn a_segment_without_a_free_address_builds_as_a_lab_and_passes_verify() {
-    if !can_run() {
+    if !can_run_lab("lab_named_offsets") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let t = write_topology(dir.path());
-    let lab = unique_name();
+    let lab = unique_lab_name("o");
     let _guard = LabGuard { name: lab.clone() };
     let out = netkit()
         .args(["lab", "up"])

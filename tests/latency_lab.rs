@@ -4,6 +4,10 @@
 //! marseille's still pass. Unique lab name, torn down by a guard. Needs root
 //! (skipped with a note when not root, never in CI).
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,53 +17,33 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
 }
 
-fn netkit() -> Command {
-    Command::new(assert_cmd::cargo::cargo_bin("netkit"))
+/// The lab and the guard that tears it down (also when a check fails).
+struct Lab {
+    name: String,
+    _guard: LabGuard,
 }
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
-        })
-        .unwrap_or(false)
-}
-
-struct Lab(String);
 
 impl Lab {
     fn up() -> Lab {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let lab = Lab(format!(
-            "nkl{}x{:x}",
-            std::process::id() % 100_000,
-            nanos % 0xfff
-        ));
-        let out = netkit()
-            .args(["lab", "up"])
-            .arg(root().join("inventories/acme.yaml"))
-            .args(["--name", &lab.0])
-            .output()
-            .expect("lab up");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lab
+        let guard = lab_up(&root().join("inventories/acme.yaml"), "nkl", &[]);
+        Lab {
+            name: guard.name.clone(),
+            _guard: guard,
+        }
     }
 
     fn verify(&self) -> Results {
         let out = netkit()
             .arg("verify")
             .arg(root().join("playbooks/acme-niveaux-de-service.yaml"))
-            .args(["--lab", &self.0, "--format", "json", "--skip", "bandwidth"])
+            .args([
+                "--lab",
+                &self.name,
+                "--format",
+                "json",
+                "--skip",
+                "bandwidth",
+            ])
             .output()
             .expect("verify");
         Results::from_json(&String::from_utf8_lossy(&out.stdout)).unwrap_or_else(|e| {
@@ -68,21 +52,9 @@ impl Lab {
     }
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = netkit()
-            .args(["lab", "down"])
-            .arg(root().join("inventories/acme.yaml"))
-            .args(["--name", &self.0])
-            .output();
-    }
-}
-
 #[test]
 fn latency_checks_on_the_acme_lab() {
-    if !is_root() {
-        assert!(std::env::var_os("CI").is_none(), "needs root in CI");
-        eprintln!("note: skipped (needs root for network namespaces)");
+    if !can_run_lab("latency_lab") {
         return;
     }
     let lab = Lab::up();
@@ -97,7 +69,7 @@ fn latency_checks_on_the_acme_lab() {
         assert!(x.measured["jitter_ms"].as_f64().is_some());
     }
     // Half of what lyon.r1 forwards as ICMP is dropped (nft, random).
-    let ns = format!("{}.lyon.r1", lab.0);
+    let ns = format!("{}.lyon.r1", lab.name);
     let st = Command::new("ip")
         .args([
             "netns", "exec", &ns, "nft", "add", "rule", "inet", "netkit", "forward",

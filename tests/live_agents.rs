@@ -8,6 +8,10 @@
 //! verdicts naming it while the rest passes, and fping, dig and iperf3 run by hand
 //! from the same namespaces agree. Needs root (skipped with a note, never in CI).
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,61 +28,23 @@ fn topology() -> PathBuf {
     root().join("inventories/acme.yaml")
 }
 
-fn netkit_bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("netkit")
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
-        })
-        .unwrap_or(false)
-}
-
 struct Lab {
     name: String,
+    /// Tears the lab down when the test ends, also when it fails.
+    _guard: LabGuard,
 }
 
 impl Lab {
     fn up() -> Lab {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let lab = Lab {
-            name: format!("nka{}x{:x}", std::process::id() % 100_000, nanos % 0xfff),
-        };
-        let out = Command::new(netkit_bin())
-            .args(["lab", "up"])
-            .arg(topology())
-            .args(["--name", &lab.name])
-            .output()
-            .expect("run netkit lab up");
-        assert!(
-            out.status.success(),
-            "netkit lab up failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lab
+        let guard = lab_up(&topology(), "nka", &[]);
+        Lab {
+            name: guard.name.clone(),
+            _guard: guard,
+        }
     }
 
     fn ns(&self, node: &str) -> String {
         netkit_lab::namespace_name(&self.name, node)
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = Command::new(netkit_bin())
-            .args(["lab", "down"])
-            .arg(topology())
-            .args(["--name", &self.name])
-            .output();
     }
 }
 
@@ -148,12 +114,7 @@ fn in_ns(ns: &str, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn live_verify_runs_each_check_at_its_source() {
-    if !is_root() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "this test needs root in CI"
-        );
-        eprintln!("note: skipped (needs root for network namespaces)");
+    if !can_run_lab("live_agents") {
         return;
     }
     let plan = {

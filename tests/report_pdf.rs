@@ -6,6 +6,10 @@
 //! table. Needs `chromium` and `poppler-utils` (scripts/setup.sh); outside CI the
 //! test says so and stops when they are missing, in CI it fails.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Std;
 
@@ -13,14 +17,6 @@ use assert_cmd::Command;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(".")
-}
-
-fn have(tool: &str) -> bool {
-    Std::new("sh")
-        .args(["-c", "command -v \"$1\" >/dev/null", "sh", tool])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
 }
 
 fn tools() -> bool {
@@ -31,10 +27,7 @@ fn tools() -> bool {
     if missing.is_empty() {
         return true;
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must have {missing:?} (scripts/setup.sh)"
-    );
+    assert!(!in_ci(), "CI must have {missing:?} (scripts/setup.sh)");
     eprintln!("skipped: {missing:?} not installed (run scripts/setup.sh)");
     false
 }

@@ -4,6 +4,10 @@
 //! community file, and a distinctive community that must never appear in any
 //! output, error messages included.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -12,21 +16,6 @@ const COMMUNITY: &str = "Zq7-distinctive-COMMUNITY-4471";
 const USER: &str = "nkcliuser";
 const AUTH: &str = "cliAuthPass-2201";
 const PRIV: &str = "cliPrivPass-8830";
-
-fn root_or_skip(test: &str) -> bool {
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if matches!(uid.as_deref(), Ok("0")) {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{test} needs root (network namespaces) and CI must run it as root");
-    }
-    eprintln!("note: {test} skipped: it needs root");
-    false
-}
 
 fn sh(args: &[&str]) {
     let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
@@ -47,11 +36,7 @@ struct Lab {
 
 impl Lab {
     fn new() -> Lab {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let lab = format!("nkc{}{:x}", std::process::id(), nanos & 0xffff);
+        let lab = unique_lab_name("nkc");
         let ns = format!("{lab}.t.r1");
         sh(&["ip", "netns", "add", &ns]);
         let l = Lab {
@@ -256,7 +241,7 @@ fn no_answer_is_exit_2_without_the_secret() {
 
 #[test]
 fn reads_walks_and_checks_a_device() {
-    if !root_or_skip("reads_walks_and_checks_a_device") {
+    if !can_run_lab("snmp_cli") {
         return;
     }
     let mut lab = Lab::new();

@@ -4,26 +4,15 @@
 //! The lab's agent caches its route table for up to 60 s (net-snmp default), so
 //! the drift is polled for up to 90 s.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 const COMMUNITY: &str = "Lab-distinctive-Comm-6620";
-
-fn root_or_skip(test: &str) -> bool {
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if matches!(uid.as_deref(), Ok("0")) {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{test} needs root (network namespaces) and CI must run it as root");
-    }
-    eprintln!("note: {test} skipped: it needs root");
-    false
-}
 
 fn topology() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("inventories/acme.yaml")
@@ -45,27 +34,15 @@ fn netkit(args: &[&str], with_env: bool) -> Output {
     out
 }
 
-struct LabGuard(String);
-
-impl Drop for LabGuard {
-    fn drop(&mut self) {
-        let _ = netkit(&["lab", "down", "--name", &self.0], true);
-    }
-}
-
 #[test]
 fn lab_routers_match_the_plan_until_a_route_is_deleted() {
-    if !root_or_skip("lab_routers_match_the_plan_until_a_route_is_deleted") {
+    if !can_run_lab("snmp_lab") {
         return;
     }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let lab = format!("nks{:x}", (std::process::id() << 8) ^ (nanos & 0xffff));
+    let lab = unique_lab_name("nks");
     let topo = topology().display().to_string();
     let up = netkit(&["lab", "up", &topo, "--name", &lab], true);
-    let _guard = LabGuard(lab.clone());
+    let _guard = LabGuard::new(lab.clone());
     assert!(
         up.status.success(),
         "lab up: {}",

@@ -6,21 +6,18 @@
 //! The lab test needs root and network namespaces (CI runs as root and must not skip
 //! it); every lab has a unique name and a guard tears it down even on failure.
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 // ---------------------------------------------------------------- helpers
-
-fn netkit() -> Command {
-    let mut c = Command::cargo_bin("netkit").expect("the netkit binary is built");
-    c.env_remove("RUST_BACKTRACE");
-    c
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -1451,53 +1448,14 @@ fn report_writes_every_document_in_fr_and_en_and_escapes_free_text() {
 
 // ---------------------------------------------------------------- lab, verify
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .map(|v| v.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-fn can_run_lab() -> bool {
-    if is_root() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the lab conformance test needs root: CI must run it as root");
-    }
-    eprintln!("note: skipping lab conformance test: it needs root (network namespaces)");
-    false
-}
-
 struct Lab {
     name: String,
-    topo: PathBuf,
 }
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        let _ = netkit()
-            .args([
-                "lab",
-                "down",
-                self.topo.to_str().unwrap(),
-                "--name",
-                &self.name,
-            ])
-            .output();
-        if let Ok(out) = StdCommand::new("ip").args(["netns", "list"]).output() {
-            let prefix = format!("{}.", self.name);
-            for line in String::from_utf8_lossy(&out.stdout).lines() {
-                let ns = line.split_whitespace().next().unwrap_or("");
-                if ns.starts_with(&prefix) {
-                    let _ = StdCommand::new("ip").args(["netns", "del", ns]).status();
-                }
-            }
-        }
+        // Tears the lab down (also after a failed check): the shared guard's way.
+        drop(LabGuard::new(self.name.clone()));
     }
 }
 
@@ -1540,16 +1498,13 @@ policies:
 
 #[test]
 fn lab_up_verify_auto_and_playbooks_on_a_new_topology() {
-    if !can_run_lab() {
+    if !can_run_lab("spec_conformance") {
         return;
     }
     let d = tmp();
     let topo = write(d.path(), "sclab.yaml", LAB);
     let name = format!("sc{}", std::process::id() % 100_000);
-    let lab = Lab {
-        name: name.clone(),
-        topo: topo.clone(),
-    };
+    let lab = Lab { name: name.clone() };
     let t = topo.to_str().unwrap();
     let (code, out, err) = run(&["lab", "up", t, "--name", &name]);
     assert_eq!(code, 0, "lab up: {out}{err}");
@@ -1931,7 +1886,6 @@ fn bad_inputs_of_verify_report_snmp_lab_exit_2_with_one_clear_sentence() {
 fn lab_up(topo: &Path, name: &str, extra: &[&str]) -> Lab {
     let lab = Lab {
         name: name.to_string(),
-        topo: topo.to_path_buf(),
     };
     let mut args = vec!["lab", "up", topo.to_str().unwrap(), "--name", name];
     args.extend_from_slice(extra);
@@ -1954,7 +1908,7 @@ fn failed_results(out: &str, err: &str) -> Vec<Value> {
 
 #[test]
 fn ospf_lab_on_a_new_topology_passes_auto_checks() {
-    if !can_run_lab() {
+    if !can_run_lab("spec_conformance") {
         return;
     }
     let d = tmp();
@@ -1988,7 +1942,7 @@ fn ospf_lab_on_a_new_topology_passes_auto_checks() {
 
 #[test]
 fn auto_checks_honour_allow_policies_of_isolated_segments() {
-    if !can_run_lab() {
+    if !can_run_lab("spec_conformance") {
         return;
     }
     let d = tmp();
@@ -2017,7 +1971,7 @@ fn auto_checks_honour_allow_policies_of_isolated_segments() {
 
 #[test]
 fn dual_stack_lab_routes_ipv6_and_isolates_in_ipv6_too() {
-    if !can_run_lab() {
+    if !can_run_lab("spec_conformance") {
         return;
     }
     let d = tmp();
@@ -2090,7 +2044,7 @@ fn dual_stack_lab_routes_ipv6_and_isolates_in_ipv6_too() {
 
 #[test]
 fn snmp_secret_from_the_environment_works_in_the_lab_and_is_never_printed() {
-    if !can_run_lab() {
+    if !can_run_lab("spec_conformance") {
         return;
     }
     let d = tmp();
@@ -2119,10 +2073,7 @@ fn snmp_secret_from_the_environment_works_in_the_lab_and_is_never_printed() {
         );
         (o.status.code().unwrap_or(-1), all)
     };
-    let _lab = Lab {
-        name: name.clone(),
-        topo: topo.clone(),
-    };
+    let _lab = Lab { name: name.clone() };
     let (code, all) = with_env(&["lab", "up", t, "--name", &name]);
     assert_eq!(code, 0, "{all}");
     let (code, all) = with_env(&["snmp", "a.gw", "--topology", t, "--lab", &name, "--check"]);
@@ -2228,7 +2179,7 @@ fn report_reads_spec_results_and_fills_acceptance_and_intervention_sheets() {
 
 #[test]
 fn lab_is_healthy_as_soon_as_up_returns() {
-    if !can_run_lab() {
+    if !can_run_lab("spec_conformance") {
         return;
     }
     let d = tmp();

@@ -6,6 +6,10 @@
 //! from the lab state) and exactly the dependent checks fail with the right reason.
 //! Needs root (skipped with a note when not root, never in CI).
 
+mod support;
+#[allow(unused_imports)]
+use support::*;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,10 +22,6 @@ fn root() -> PathBuf {
 
 fn topology() -> PathBuf {
     root().join("inventories/acme.yaml")
-}
-
-fn netkit() -> Command {
-    Command::new(assert_cmd::cargo::cargo_bin("netkit"))
 }
 
 fn sh(args: &[&str]) -> String {
@@ -37,56 +37,20 @@ fn sh(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn skip() -> bool {
-    if nix_is_root() {
-        return false;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "these tests need root in CI"
-    );
-    eprintln!("note: skipped (needs root for network namespaces)");
-    true
-}
-
-fn nix_is_root() -> bool {
-    // SAFETY-free check: /proc/self/status Uid line, effective uid is field 2.
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
-        })
-        .unwrap_or(false)
-}
-
 /// The lab, removed when dropped.
 struct Lab {
     name: String,
+    /// Tears the lab down when the test ends, also when it fails.
+    _guard: LabGuard,
 }
 
 impl Lab {
     fn up() -> Lab {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!("nkv{}x{:x}", std::process::id() % 100_000, nanos % 0xfff);
-        let lab = Lab { name };
-        let out = netkit()
-            .args(["lab", "up"])
-            .arg(topology())
-            .args(["--name", &lab.name])
-            .output()
-            .expect("run netkit lab up");
-        assert!(
-            out.status.success(),
-            "netkit lab up failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lab
+        let guard = lab_up(&topology(), "nkv", &[]);
+        Lab {
+            name: guard.name.clone(),
+            _guard: guard,
+        }
     }
 
     fn ns(&self, node: &str) -> String {
@@ -121,16 +85,6 @@ impl Lab {
     fn auto(&self) -> (i32, Results) {
         let t = topology();
         self.verify(&[t.to_str().unwrap(), "--auto"])
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = netkit()
-            .args(["lab", "down"])
-            .arg(topology())
-            .args(["--name", &self.name])
-            .output();
     }
 }
 
@@ -201,7 +155,7 @@ fn plan() -> netkit_plan::Plan {
 
 #[test]
 fn verify_on_the_acme_lab() {
-    if skip() {
+    if !can_run_lab("verify_lab") {
         return;
     }
     let plan = plan();
