@@ -203,11 +203,17 @@ fn credentials(args: &Args, plan: Option<&Plan>) -> Result<Credentials> {
         Version::V3 => SnmpVersion::V3,
     });
     let snmp = plan.and_then(|p| p.snmp.as_ref());
-    Ok(netkit_snmp::credentials::resolve(
-        snmp,
-        version,
-        args.lab.as_deref(),
-    )?)
+    let read = |lab: &str| {
+        let lab = lab.to_string();
+        move |key: &str| netkit_lab::lab_secret(&lab, key).map_err(|e| e.to_string())
+    };
+    let reader = args.lab.as_deref().map(read);
+    let lab = args.lab.as_deref().zip(
+        reader
+            .as_ref()
+            .map(|r| r as &netkit_snmp::credentials::SecretFn),
+    );
+    Ok(netkit_snmp::credentials::resolve(snmp, version, lab)?)
 }
 
 pub fn run(args: Args) -> Result<Outcome> {

@@ -18,6 +18,7 @@ mod graph;
 mod html;
 pub mod i18n;
 pub mod layout;
+pub mod plan_tables;
 mod print;
 mod reasons;
 mod service;

@@ -27,6 +27,10 @@ pub type NamespaceFn = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
 /// Whether a probe may go to an address (see [`CheckContext::allow`]).
 pub type AllowFn = Arc<dyn Fn(IpAddr) -> bool + Send + Sync>;
 
+/// Reads a secret the lab stored (its SNMP credentials), given by the caller that
+/// knows where labs keep them (the CLI, from netkit-lab).
+pub type LabSecretsFn = Arc<netkit_snmp::credentials::SecretFn>;
+
 /// Everything a check needs to run. Cheap to share (`Arc`s inside); one per run.
 #[derive(Clone)]
 pub struct CheckContext {
@@ -61,6 +65,9 @@ pub struct CheckContext {
     /// Nodes this machine stands in (a `netkit agent` told by its coordinator that
     /// it is the vantage point of these sources): they are local sources.
     pub stands_in: Arc<std::collections::HashSet<String>>,
+    /// Lab target: the reader of the lab's stored secrets (SNMP credentials
+    /// generated at `lab up`); `None`: only the topology and the environment.
+    pub lab_secrets: Option<LabSecretsFn>,
     namespace_fn: NamespaceFn,
     local_addrs: Arc<Vec<IpAddr>>,
     icmp_clients: Arc<Mutex<HashMap<(Source, bool), IcmpCell>>>,
@@ -108,6 +115,7 @@ impl CheckContext {
             agent_token: None,
             allow: None,
             stands_in: Arc::default(),
+            lab_secrets: None,
             namespace_fn,
             local_addrs: Arc::new(Vec::new()),
             icmp_clients: Arc::default(),
@@ -132,6 +140,7 @@ impl CheckContext {
             agent_token: None,
             allow: None,
             stands_in: Arc::default(),
+            lab_secrets: None,
             namespace_fn: Arc::new(|lab, node| format!("{lab}.{node}")),
             local_addrs: Arc::new(local_addresses()),
             icmp_clients: Arc::default(),

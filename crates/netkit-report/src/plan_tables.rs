@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::{FilterAction, Plan, RouteKind};
+use netkit_plan::{FilterAction, Plan, RouteKind};
 
 /// Which part of the plan to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,7 +121,7 @@ fn addressing_sections(plan: &Plan, out: &mut Vec<Section>) {
         Some(summary),
     ));
 
-    let mut devices_of: std::collections::HashMap<&str, Vec<&crate::DevicePlan>> =
+    let mut devices_of: std::collections::HashMap<&str, Vec<&netkit_plan::DevicePlan>> =
         std::collections::HashMap::new();
     for d in &plan.devices {
         devices_of.entry(d.site.as_str()).or_default().push(d);
