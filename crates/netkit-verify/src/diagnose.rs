@@ -9,11 +9,11 @@ use netkit_probe::ProbeSettings;
 use netkit_probe::trace::{HopKind, PathFigure};
 
 use crate::context::{CheckContext, Source};
-use crate::playbook::Target;
 use crate::resolve;
+use crate::target::Target;
 
 /// Hops a path probe tries at most.
-pub const MAX_HOPS: u8 = 16;
+pub use crate::context::MAX_HOPS;
 
 /// The sentence after "no reply from X after N tries": where the path stops and
 /// why, e.g. "; in the plan the path is lyon.r1 -> hq.r1; the last hop that
