@@ -286,3 +286,201 @@ fn pure_crates_and_verify_never_run_a_program() {
         found.join("\n")
     );
 }
+
+/// The modules (files) of a crate's `src/`, by path (`checks::control`), without
+/// `lib.rs`/`mod.rs` (the roots that declare the others) and their test modules.
+fn modules(krate: &str) -> BTreeMap<String, String> {
+    let src = support::repo().join("crates").join(krate).join("src");
+    sources_without_tests(krate)
+        .into_iter()
+        .filter_map(|(path, code)| {
+            let rel = path.strip_prefix(&src).ok()?.with_extension("");
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let last = parts.last()?.as_str();
+            (!matches!(last, "lib" | "main" | "mod")).then(|| (parts.join("::"), code))
+        })
+        .collect()
+}
+
+/// The paths a module's code names through `crate::` and `super::` (grouped
+/// imports `use crate::{a, b::c}` expanded), comments left out.
+fn referenced_paths(module: &str, code: &str) -> Vec<String> {
+    let code: String = code
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+            .collect::<String>()
+            .trim_end_matches(':')
+            .to_string()
+    };
+    let mut out = Vec::new();
+    for (base, prefix) in [
+        ("crate::", Vec::new()),
+        ("super::", {
+            let mut p: Vec<&str> = module.split("::").collect();
+            p.pop();
+            p
+        }),
+    ] {
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find(base) {
+            let before = rest[..i].chars().last();
+            rest = &rest[i + base.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let join = |p: &str| {
+                let mut v: Vec<&str> = prefix.clone();
+                v.extend(p.split("::").filter(|x| !x.is_empty()));
+                v.join("::")
+            };
+            let head: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let after = &rest[head.len()..];
+            let head = head.trim_end_matches(':');
+            if let Some(group) = after.strip_prefix('{') {
+                // `crate::a::{b, c::d}`: each item under `a`.
+                let mut depth = 1;
+                let end = group
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        depth += match c {
+                            '{' => 1,
+                            '}' => -1,
+                            _ => 0,
+                        };
+                        depth == 0
+                    })
+                    .map_or(group.len(), |(i, _)| i);
+                let mut depth = 0;
+                let mut item = String::new();
+                for c in group[..end].chars().chain([',']) {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            let first = ident(item.split("::{").next().unwrap_or("").trim());
+                            if !first.is_empty() {
+                                out.push(join(&format!("{head}::{first}")));
+                            }
+                            item.clear();
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    item.push(c);
+                }
+            } else {
+                out.push(join(head));
+            }
+        }
+    }
+    out
+}
+
+/// Import circles between the files of `krate`: each as `a -> b -> a`. A module and
+/// the modules inside it (`sheets` and `sheets::closing`) are one room.
+fn circles(krate: &str, mods: &BTreeMap<String, String>) -> Vec<String> {
+    let related = |a: &str, b: &str| {
+        a == b || a.starts_with(&format!("{b}::")) || b.starts_with(&format!("{a}::"))
+    };
+    let mut edges: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (m, code) in mods {
+        for path in referenced_paths(m, code) {
+            let segs: Vec<&str> = path.split("::").collect();
+            let target = (1..=segs.len())
+                .rev()
+                .map(|k| segs[..k].join("::"))
+                .find_map(|cand| mods.get_key_value(&cand).map(|(k, _)| k.as_str()));
+            if let Some(t) = target
+                && !related(m, t)
+            {
+                edges.entry(m.as_str()).or_default().insert(t);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for start in mods.keys() {
+        // Depth-first from `start`, reporting a path back to it once.
+        let mut stack: Vec<(&str, Vec<&str>)> = vec![(start.as_str(), vec![start.as_str()])];
+        let mut seen = BTreeSet::new();
+        while let Some((node, path)) = stack.pop() {
+            for &next in edges.get(node).into_iter().flatten() {
+                if next == start.as_str() {
+                    let mut cycle = path.clone();
+                    cycle.push(next);
+                    // Report each circle once, from its smallest module.
+                    if path.iter().all(|m| *m >= start.as_str()) {
+                        found.push(format!("{krate}: {}", cycle.join(" -> ")));
+                    }
+                } else if seen.insert(next) {
+                    let mut p = path.clone();
+                    p.push(next);
+                    stack.push((next, p));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_import_circle_between_files() {
+    let crates: Vec<String> = std::fs::read_dir(support::repo().join("crates"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(crates.len() >= 10);
+    let found: Vec<String> = crates
+        .iter()
+        .flat_map(|c| circles(c, &modules(c)))
+        .collect();
+    assert!(found.is_empty(), "import circles:\n{}", found.join("\n"));
+}
+
+#[test]
+fn an_import_circle_is_caught() {
+    let paths = referenced_paths("a", "use crate::b::thing;\nfn f() { crate::c::{x, y::z}; }");
+    assert_eq!(paths, ["b::thing", "c::x", "c::y::z"]);
+    assert_eq!(
+        referenced_paths("checks::path", "use super::control;"),
+        ["checks::control"]
+    );
+    // The real detector on a crate without circles, with one put back: the
+    // context naming the playbook again, which names the context.
+    let mut mods = modules("netkit-verify");
+    assert!(circles("netkit-verify", &mods).is_empty());
+    mods.get_mut("context")
+        .unwrap()
+        .push_str("\nfn x() { crate::agents::AgentEntry; }\n");
+    mods.get_mut("agents")
+        .unwrap()
+        .push_str("\nuse crate::{context::CheckContext, target::Loc};\n");
+    let found = circles("netkit-verify", &mods);
+    assert_eq!(
+        found,
+        ["netkit-verify: agents -> context -> agents"],
+        "{found:?}"
+    );
+    // A module and the modules inside it are one room.
+    let mut mods = BTreeMap::new();
+    mods.insert(
+        "sheets".to_string(),
+        "use crate::sheets::closing::x;".to_string(),
+    );
+    mods.insert(
+        "sheets::closing".to_string(),
+        "use super::Sheet;".to_string(),
+    );
+    assert!(circles("x", &mods).is_empty());
+}

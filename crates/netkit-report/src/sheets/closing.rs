@@ -6,9 +6,9 @@ use std::fmt::Write;
 
 use netkit_results::{CheckResult, Verdict};
 
+use super::Sheet;
 use crate::esc::{md, xml as e};
 use crate::i18n::K;
-use crate::sheets::Sheet;
 use crate::view::Ctx;
 use crate::words::tr;
 
