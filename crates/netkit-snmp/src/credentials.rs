@@ -373,7 +373,5 @@ pub enum Error {
     Credentials(String),
 }
 
-/// Old name kept for readability at call sites.
-pub type SnmpError = Error;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
