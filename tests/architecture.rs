@@ -35,7 +35,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "netkit-report",
-        &["netkit-results", "netkit-model", "netkit-plan"],
+        &[
+            "netkit-units",
+            "netkit-results",
+            "netkit-model",
+            "netkit-plan",
+        ],
     ),
     (
         "netkit-lab",

@@ -360,14 +360,7 @@ fn pretty(v: &serde_json::Value) -> String {
 }
 
 fn speed(bps: Option<u64>) -> String {
-    match bps {
-        None => "-".into(),
-        Some(b) if b >= 1_000_000_000 && b.is_multiple_of(1_000_000_000) => {
-            format!("{} Gb/s", b / 1_000_000_000)
-        }
-        Some(b) if b >= 1_000_000 => format!("{} Mb/s", b / 1_000_000),
-        Some(b) => format!("{} kb/s", b / 1000),
-    }
+    bps.map_or_else(|| "-".into(), |b| netkit_units::format_rate(b as f64))
 }
 
 fn render_tables(

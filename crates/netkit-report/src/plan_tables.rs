@@ -58,28 +58,9 @@ impl Section {
     }
 }
 
-/// `100 Mbit/s`, `1 Gbit/s`, `2.5 Gbit/s`.
+/// `100 Mbit/s`, `1 Gbit/s`, `2.5 Gbit/s`: the one rate format of netkit (`netkit-units`).
 pub fn format_bandwidth(bps: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [
-        (1_000_000_000_000, "Tbit/s"),
-        (1_000_000_000, "Gbit/s"),
-        (1_000_000, "Mbit/s"),
-        (1_000, "kbit/s"),
-    ];
-    for (scale, unit) in UNITS {
-        if bps >= scale {
-            let whole = bps / scale;
-            let frac = (bps % scale) * 100 / scale;
-            return if frac == 0 {
-                format!("{whole} {unit}")
-            } else if frac.is_multiple_of(10) {
-                format!("{whole}.{} {unit}", frac / 10)
-            } else {
-                format!("{whole}.{frac:02} {unit}")
-            };
-        }
-    }
-    format!("{bps} bit/s")
+    netkit_units::format_rate(bps as f64)
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {

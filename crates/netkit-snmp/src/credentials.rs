@@ -373,5 +373,4 @@ pub enum Error {
     Credentials(String),
 }
 
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;

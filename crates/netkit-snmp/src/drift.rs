@@ -186,13 +186,7 @@ fn role(dev: &DevicePlan, i: &InterfacePlan) -> String {
 }
 
 fn mbps(bps: u64) -> String {
-    if bps >= 1_000_000_000 && bps.is_multiple_of(1_000_000_000) {
-        format!("{} Gb/s", bps / 1_000_000_000)
-    } else if bps >= 1_000_000 {
-        format!("{} Mb/s", bps / 1_000_000)
-    } else {
-        format!("{} kb/s", bps / 1000)
-    }
+    netkit_units::format_rate(bps as f64)
 }
 
 /// Compare `state` (what device `device` reports) with the plan: interfaces first
