@@ -489,3 +489,36 @@ fn an_import_circle_is_caught() {
     );
     assert!(circles("x", &mods).is_empty());
 }
+
+#[test]
+fn no_source_file_over_1000_lines() {
+    let root = support::repo();
+    let mut todo = vec![root.join("src"), root.join("tests"), root.join("crates")];
+    let mut long = Vec::new();
+    let mut seen = 0;
+    while let Some(dir) = todo.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if !p.ends_with("target") && !p.ends_with("test_data") {
+                    todo.push(p);
+                }
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                seen += 1;
+                let n = std::fs::read_to_string(&p).unwrap().lines().count();
+                if n > 1000 {
+                    long.push(format!("{} ({n} lines)", p.display()));
+                }
+            }
+        }
+    }
+    assert!(seen > 100, "only {seen} source files found");
+    assert!(
+        long.is_empty(),
+        "split these into rooms:\n{}",
+        long.join("\n")
+    );
+}
