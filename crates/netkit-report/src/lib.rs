@@ -11,13 +11,14 @@
 mod acceptance;
 mod appendix;
 mod cabling;
-mod closing;
 mod esc;
 mod figures;
 mod graph;
 mod html;
 pub mod i18n;
 pub mod layout;
+mod markup;
+pub mod plan_tables;
 mod print;
 mod reasons;
 mod service;
