@@ -23,6 +23,13 @@ pub enum NodeKind {
     NamedHost,
     /// The upstream behind the internet edge (TEST-NET-3).
     Internet,
+    /// A switch of the access layer: one bridge per VLAN (`switching`).
+    Switch,
+    /// An access point: one bridge per SSID VLAN, its wireless client behind it.
+    AccessPoint,
+    /// A test host behind the SSID of an access point (a segment's test host when
+    /// the segment is only on Wi-Fi, or its extra client `site.segment.wifi-AP`).
+    WirelessClient,
 }
 
 /// Interface indexes chosen by the lab start here (a fresh namespace has `lo` = 1,
@@ -57,6 +64,8 @@ pub struct VethDesign {
     pub b: usize,
     pub b_if: String,
     pub b_index: u32,
+    /// Bridge (index in node `b`) the `b` end is a port of.
+    pub b_master: Option<u32>,
     pub rate_bps: Option<u64>,
 }
 
@@ -153,13 +162,18 @@ impl Design {
                 b,
                 b_if: link.b_interface.clone(),
                 b_index,
+                b_master: None,
                 rate_bps: link.bandwidth_bps,
             });
             ifindex.insert((a, link.a_interface.clone()), a_index);
             ifindex.insert((b, link.b_interface.clone()), b_index);
         }
 
-        // Segments: a veth to the test host, or a bridge when named hosts share it.
+        // The access layer: switches, access points, trunks, gateway ends.
+        let switched = crate::switching::build(&mut d, plan, &mut ifindex);
+
+        // Segments: a veth to the test host, or a bridge when named hosts share it;
+        // on switches, a port of the first switch's (or access point's) VLAN bridge.
         let segments: Vec<_> = plan.segments().cloned().collect();
         for seg in &segments {
             let Some(g) = node_of(&d, &seg.gateway_device) else {
@@ -177,9 +191,17 @@ impl Design {
                 let h = d.add_node(&n.id, NodeKind::NamedHost, Vec::new());
                 hosts.push((h, n.address, n.address6));
             }
-            let gw_index;
-            if let [(host, _, _)] = hosts[..] {
-                gw_index = d.take_index(g);
+            if let Some(sw) = switched.get(&seg.id) {
+                let nodes: Vec<usize> = hosts.iter().map(|h| h.0).collect();
+                crate::switching::attach_hosts(&mut d, &seg.id, &sw.wired, &nodes);
+                if let Some((id, address, at)) = &sw.client {
+                    let c = d.add_node(id, NodeKind::TestHost, Vec::new());
+                    crate::switching::attach_hosts(&mut d, &seg.id, at, &[c]);
+                    hosts.push((c, *address, None));
+                }
+            } else if let [(host, _, _)] = hosts[..] {
+                let gw_index = d.take_index(g);
+                ifindex.insert((g, seg.interface.clone()), gw_index);
                 let h_index = d.take_index(host);
                 d.veths.push(VethDesign {
                     what: format!("segment {}", seg.id),
@@ -191,10 +213,12 @@ impl Design {
                     b: host,
                     b_if: "eth0".into(),
                     b_index: h_index,
+                    b_master: None,
                     rate_bps: None,
                 });
             } else {
-                gw_index = d.take_index(g);
+                let gw_index = d.take_index(g);
+                ifindex.insert((g, seg.interface.clone()), gw_index);
                 d.bridges.push(BridgeDesign {
                     node: g,
                     name: seg.interface.clone(),
@@ -213,11 +237,11 @@ impl Design {
                         b: *h,
                         b_if: "eth0".into(),
                         b_index: h_index,
+                        b_master: None,
                         rate_bps: None,
                     });
                 }
             }
-            ifindex.insert((g, seg.interface.clone()), gw_index);
             for (h, v4, v6) in hosts {
                 let eth0 = d
                     .veths
@@ -281,6 +305,7 @@ impl Design {
                 b: up,
                 b_if: "eth0".into(),
                 b_index: u_index,
+                b_master: None,
                 rate_bps: None,
             });
             ifindex.insert((edge, inet.edge_interface.clone()), e_index);
@@ -405,7 +430,7 @@ impl Design {
         d
     }
 
-    fn add_node(&mut self, id: &str, kind: NodeKind, loopbacks: Vec<IpNet>) -> usize {
+    pub(crate) fn add_node(&mut self, id: &str, kind: NodeKind, loopbacks: Vec<IpNet>) -> usize {
         self.nodes.push(NodeDesign {
             id: id.to_string(),
             ns: namespace_name(&self.lab, id),
@@ -416,7 +441,7 @@ impl Design {
         self.nodes.len() - 1
     }
 
-    fn take_index(&mut self, node: usize) -> u32 {
+    pub(crate) fn take_index(&mut self, node: usize) -> u32 {
         let n = &mut self.nodes[node];
         let i = n.next_ifindex;
         n.next_ifindex += 1;

@@ -16,6 +16,7 @@ pub mod ns;
 mod procs;
 mod services;
 mod state;
+mod switching;
 mod trust;
 
 pub use design::{Design, NodeKind};
