@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release -q -p netkit-cli
+cargo build --release -q -p netkit
 bin=target/release/netkit
 "$bin" validate inventories/acme.yaml
 "$bin" plan inventories/acme.yaml "$@"

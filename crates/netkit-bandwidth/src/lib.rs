@@ -367,18 +367,9 @@ pub fn parse_rate(s: &str) -> Option<u64> {
     netkit_units::parse_rate(s).ok()
 }
 
-/// `94.12 Mbit/s`.
+/// `94.12 Mbit/s`: the one rate format of netkit (`netkit-units`).
 pub fn fmt_rate(bps: f64) -> String {
-    let (v, u) = if bps >= 1e9 {
-        (bps / 1e9, "Gbit/s")
-    } else if bps >= 1e6 {
-        (bps / 1e6, "Mbit/s")
-    } else if bps >= 1e3 {
-        (bps / 1e3, "kbit/s")
-    } else {
-        (bps, "bit/s")
-    };
-    format!("{v:.2} {u}")
+    netkit_units::format_rate(bps)
 }
 
 /// `5s`, `1.5s`, `250ms`.

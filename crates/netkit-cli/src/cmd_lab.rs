@@ -349,15 +349,7 @@ fn status(lab: &str, format: Format) -> Result<Outcome> {
 }
 
 fn human_rate(bps: u64) -> String {
-    if bps >= 1_000_000_000 && bps.is_multiple_of(1_000_000_000) {
-        format!("{}Gbps", bps / 1_000_000_000)
-    } else if bps >= 1_000_000 && bps.is_multiple_of(1_000_000) {
-        format!("{}Mbps", bps / 1_000_000)
-    } else if bps >= 1_000 && bps.is_multiple_of(1_000) {
-        format!("{}kbps", bps / 1_000)
-    } else {
-        format!("{bps}bps")
-    }
+    netkit_units::format_rate(bps as f64)
 }
 
 /// The service listener: accepts TCP connections (and closes them after a short

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use netkit_plan::Plan;
-use netkit_plan::output::{self, What};
+use netkit_report::plan_tables::{self as output, What};
 
 use crate::{Outcome, common};
 

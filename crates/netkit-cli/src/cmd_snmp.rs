@@ -203,11 +203,17 @@ fn credentials(args: &Args, plan: Option<&Plan>) -> Result<Credentials> {
         Version::V3 => SnmpVersion::V3,
     });
     let snmp = plan.and_then(|p| p.snmp.as_ref());
-    Ok(netkit_snmp::credentials::resolve(
-        snmp,
-        version,
-        args.lab.as_deref(),
-    )?)
+    let read = |lab: &str| {
+        let lab = lab.to_string();
+        move |key: &str| netkit_lab::lab_secret(&lab, key).map_err(|e| e.to_string())
+    };
+    let reader = args.lab.as_deref().map(read);
+    let lab = args.lab.as_deref().zip(
+        reader
+            .as_ref()
+            .map(|r| r as &netkit_snmp::credentials::SecretFn),
+    );
+    Ok(netkit_snmp::credentials::resolve(snmp, version, lab)?)
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
@@ -354,14 +360,7 @@ fn pretty(v: &serde_json::Value) -> String {
 }
 
 fn speed(bps: Option<u64>) -> String {
-    match bps {
-        None => "-".into(),
-        Some(b) if b >= 1_000_000_000 && b.is_multiple_of(1_000_000_000) => {
-            format!("{} Gb/s", b / 1_000_000_000)
-        }
-        Some(b) if b >= 1_000_000 => format!("{} Mb/s", b / 1_000_000),
-        Some(b) => format!("{} kb/s", b / 1000),
-    }
+    bps.map_or_else(|| "-".into(), |b| netkit_units::format_rate(b as f64))
 }
 
 fn render_tables(

@@ -272,11 +272,16 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut ctx = match target {
         Target::Lab => {
             check_lab_is_up(&lab_name, &plan, &args.input, pb.as_ref())?;
-            CheckContext::lab(
+            let mut ctx = CheckContext::lab(
                 plan.clone(),
                 &lab_name,
                 Arc::new(|lab: &str, node: &str| netkit_lab::namespace_name(lab, node)),
-            )
+            );
+            let lab = lab_name.clone();
+            ctx.lab_secrets = Some(Arc::new(move |key: &str| {
+                netkit_lab::lab_secret(&lab, key).map_err(|e| e.to_string())
+            }));
+            ctx
         }
         Target::Live => CheckContext::live(plan.clone()),
     };

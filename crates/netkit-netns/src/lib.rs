@@ -92,6 +92,69 @@ where
     handle.join().map_err(|_| Error::Panicked { name: label })?
 }
 
+/// What the kernel says of namespace `ns` through iproute2 in JSON:
+/// `ip -n NS -j ARGS...` (e.g. `["route", "get", "10.2.0.1"]`), its standard
+/// output as text. Arguments go as a vector, never through a shell. Waits at most
+/// `timeout`, then kills the `ip` it started (by its PID) and says so.
+///
+/// # Errors
+/// `ip` cannot start, times out, or fails: the kernel's message, without iproute2's
+/// `RTNETLINK answers: ` prefix.
+pub fn ip_json(
+    ns: &str,
+    args: &[&str],
+    timeout: std::time::Duration,
+) -> std::result::Result<String, String> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("ip")
+        .args(["-n", ns, "-j"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run ip: {e}"))?;
+    let (mut stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
+    // Read both pipes on their own threads so a full pipe never blocks `ip`.
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(o) = stdout.as_mut() {
+            let _ = o.read_to_string(&mut s);
+        }
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(e) = stderr.as_mut() {
+            let _ = e.read_to_string(&mut s);
+        }
+        s
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() < timeout => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("ip timed out".to_string());
+            }
+            Err(e) => return Err(format!("cannot wait for ip: {e}")),
+        }
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    if !status.success() {
+        let msg = stderr.trim();
+        return Err(msg.trim_start_matches("RTNETLINK answers: ").to_string());
+    }
+    Ok(stdout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

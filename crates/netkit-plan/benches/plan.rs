@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use netkit_model::*;
-use netkit_plan::output::{self, What};
+use netkit_report::plan_tables::{self as output, What};
 
 /// Counts live heap bytes and their peak.
 struct Counting;

@@ -10,7 +10,6 @@ mod addressing;
 mod decide;
 mod keep;
 mod layer2;
-pub mod output;
 mod routing;
 pub mod stream;
 mod types;

@@ -27,7 +27,7 @@ use crate::Plan;
 /// to fix it.
 pub fn fill(plan: &mut Plan, topology: &Topology) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    match tables::compute(plan, Some(topology)) {
+    match parallel::compute(plan, Some(topology)) {
         Ok(routes) => plan.routes = routes,
         Err(mut e) => errors.append(&mut e),
     }
@@ -70,7 +70,7 @@ pub(crate) fn fill_deferred(plan: &mut Plan, topology: &Topology) -> Result<(), 
 pub(crate) fn compute_tables(
     plan: &Plan,
 ) -> Result<std::collections::BTreeMap<String, Vec<crate::Route>>, Vec<Diagnostic>> {
-    tables::compute(plan, None)
+    parallel::compute(plan, None)
 }
 
 /// Every layer-3 device's table (what `plan.routes` would hold), computed on
@@ -100,7 +100,7 @@ impl Plan {
     /// A layer-3 device that no chain of links joins to the others, or an internet
     /// edge that is not a layer-3 device (diagnostics without a place in a file).
     pub fn recompute_routing(&mut self) -> Result<(), Vec<Diagnostic>> {
-        self.routes = tables::compute(self, None)?;
+        self.routes = parallel::compute(self, None)?;
         self.ospf = ospf::compute(self);
         Ok(())
     }

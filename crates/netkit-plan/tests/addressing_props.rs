@@ -151,7 +151,8 @@ fn build(spec: &Spec) -> Topology {
 }
 
 /// The smallest prefix length that holds `sized + 1` addresses (and a named host at
-/// `offset` below the last usable address), computed independently of the planner.
+/// `offset`, which may be the last usable address: SPEC, "every offset from 2 to the
+/// last usable address is valid"), computed independently of the planner.
 fn smallest_len(sized: u64, offset: u32) -> u8 {
     // A segment is a LAN: it keeps its network and broadcast addresses (at most a /30).
     (0..=30u8)
@@ -159,7 +160,7 @@ fn smallest_len(sized: u64, offset: u32) -> u8 {
         .find(|&len| {
             let size = 1u64 << (32 - len);
             let usable = size - 2;
-            usable > sized && (offset == 0 || size >= u64::from(offset) + 3)
+            usable > sized && (offset == 0 || u64::from(offset) <= usable)
         })
         .unwrap()
 }

@@ -8,7 +8,7 @@ use netkit_results::{CheckResult, Results, Verdict};
 
 use crate::esc::md;
 use crate::i18n::{K, parse_time};
-use crate::tables::md_table;
+use crate::markup::md_table;
 use crate::view::Ctx;
 
 /// Counts of one run.

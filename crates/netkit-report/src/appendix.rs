@@ -9,8 +9,8 @@ use netkit_model::RoutingMode;
 use netkit_plan::{Route, RouteKind};
 
 use crate::esc::xml as e;
-use crate::html::{Cell, table};
 use crate::i18n::K;
+use crate::markup::{Cell, table};
 use crate::view::Ctx;
 use crate::words::{count, tr};
 

@@ -10,6 +10,7 @@ use netkit_results::Verdict;
 use crate::acceptance::{Counts, by_check, run_facts, timing, verdict_sentence, what};
 use crate::esc::xml as e;
 use crate::i18n::K;
+use crate::markup::{Cell, chapter, facts, table};
 use crate::sheets::{Sheet, filter_cells, observations, schedule};
 use crate::view::{AddrRow, Ctx, RowKind};
 use crate::words;
@@ -84,61 +85,6 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
 }
 "#;
 
-/// A table cell: text (escaped here) or markup built by this module.
-pub(crate) enum Cell {
-    T(String),
-    Num(String),
-    Mono(String),
-    H(String),
-}
-
-pub(crate) fn table(out: &mut String, head: &[(&str, bool)], rows: &[Vec<Cell>]) {
-    out.push_str("<table><thead><tr>");
-    for (h, num) in head {
-        let _ = write!(
-            out,
-            "<th{}>{}</th>",
-            if *num { " class=\"num\"" } else { "" },
-            e(h)
-        );
-    }
-    out.push_str("</tr></thead><tbody>\n");
-    for r in rows {
-        out.push_str("<tr>");
-        for c in r {
-            match c {
-                Cell::T(s) => {
-                    let _ = write!(out, "<td>{}</td>", e(s));
-                }
-                Cell::Num(s) => {
-                    let _ = write!(out, "<td class=\"num\">{}</td>", e(s));
-                }
-                Cell::Mono(s) => {
-                    let _ = write!(out, "<td class=\"mono\">{}</td>", e(s));
-                }
-                Cell::H(s) => {
-                    let _ = write!(out, "<td>{s}</td>");
-                }
-            }
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody></table>\n");
-}
-
-fn facts(out: &mut String, class: &str, rows: &[(String, String)]) {
-    let _ = write!(out, "<table class=\"{class}\"><tbody>");
-    for (k, v) in rows {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
-            e(k),
-            e(v)
-        );
-    }
-    out.push_str("</tbody></table>\n");
-}
-
 fn badge(ctx: &Ctx, v: Verdict) -> String {
     let class = v.as_str();
     format!("<span class=\"badge {class}\">{}</span>", e(ctx.verdict(v)))
@@ -180,13 +126,28 @@ pub fn render(
         e(&title),
         crate::print::css(ctx, sheets)
     );
+    cover(&mut out, ctx, &title);
+    contents(&mut out, ctx, sheets);
+    topology(&mut out, ctx, svg_inline, landscape);
+    addressing(&mut out, ctx, rows);
+    routing(&mut out, ctx);
+    filters(&mut out, ctx);
+    acceptance(&mut out, ctx);
+    sheets_chapter(&mut out, ctx, sheets);
+    files_chapter(&mut out, ctx, files);
+    out.push_str("</section>\n</body>\n</html>\n");
+    out
+}
 
-    // Cover.
+/// The cover: title, network, technician, dates, the verdict.
+fn cover(out: &mut String, ctx: &Ctx, title: &str) {
+    let l = ctx.l;
+    let plan = ctx.plan;
     out.push_str("<section class=\"cover\" id=\"cover\">\n");
     let _ = writeln!(
         out,
         "<div class=\"kicker\">netkit</div><h1>{}</h1>",
-        e(&title)
+        e(title)
     );
     let _ = writeln!(
         out,
@@ -242,7 +203,7 @@ pub fn render(
             ],
         ),
     ));
-    facts(&mut out, "facts", &cover);
+    facts(out, "facts", &cover);
     let (class, _) = match ctx.results {
         None => ("none", ()),
         Some(r) if r.all_passed() => ("pass", ()),
@@ -261,8 +222,11 @@ pub fn render(
         e(&l.f(K::GeneratedBy, &[("date", &l.date(ctx.opt.date))]))
     );
     out.push_str("</section>\n");
+}
 
-    // Contents.
+/// The table of contents, with the sheets under their chapter.
+fn contents(out: &mut String, ctx: &Ctx, sheets: &[Sheet]) {
+    let l = ctx.l;
     let _ = writeln!(
         out,
         "<nav class=\"toc chapter\" id=\"toc\"><h2>{}</h2><ol>",
@@ -292,8 +256,11 @@ pub fn render(
         out.push_str("</li>\n");
     }
     out.push_str("</ol></nav>\n");
+}
 
-    // 1. Topology.
+/// 1. The topology diagram.
+fn topology(out: &mut String, ctx: &Ctx, svg_inline: &str, landscape: bool) {
+    let l = ctx.l;
     let _ = writeln!(
         out,
         "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure>\n{}<figcaption>{}</figcaption></figure></section>",
@@ -302,13 +269,13 @@ pub fn render(
         svg_inline,
         e(l.t(K::DiagramCaption))
     );
+}
 
-    // 2. Addressing.
-    let _ = writeln!(
-        out,
-        "<section class=\"chapter\" id=\"addressing\"><h2>2. {}</h2>",
-        e(l.t(K::SecAddressing))
-    );
+/// 2. The addressing plan: pools, then every row of the plan.
+fn addressing(out: &mut String, ctx: &Ctx, rows: &[AddrRow]) {
+    let l = ctx.l;
+    let plan = ctx.plan;
+    chapter(out, "addressing", 2, l.t(K::SecAddressing));
     let _ = writeln!(out, "<h3>{}</h3>", e(l.t(K::Pools)));
     let mut pools = vec![
         (l.t(K::PoolIpv4).to_string(), plan.pools.ipv4.to_string()),
@@ -340,7 +307,7 @@ pub fn render(
         l.t(K::Growth).to_string(),
         l.percent(plan.pools.growth_percent as f64),
     ));
-    facts(&mut out, "facts", &pools);
+    facts(out, "facts", &pools);
     for site in &plan.sites {
         let mut t = l.f(K::SegmentsOfSite, &[("site", &site.name)]);
         if let Some(loc) = &site.location {
@@ -386,7 +353,7 @@ pub fn render(
             })
             .collect();
         table(
-            &mut out,
+            out,
             &[
                 (l.t(K::Segment), false),
                 (l.t(K::Vlan), true),
@@ -417,7 +384,7 @@ pub fn render(
         if !named.is_empty() {
             let _ = writeln!(out, "<h4>{}</h4>", e(l.t(K::NamedHosts)));
             table(
-                &mut out,
+                out,
                 &[
                     (l.t(K::Name), false),
                     (l.t(K::Address), false),
@@ -442,7 +409,7 @@ pub fn render(
     if !lo.is_empty() {
         let _ = writeln!(out, "<h3>{}</h3>", e(l.t(K::LoopbacksTable)));
         table(
-            &mut out,
+            out,
             &[
                 (l.t(K::Device), false),
                 (l.t(K::Prefix), false),
@@ -477,7 +444,7 @@ pub fn render(
             })
             .collect();
         table(
-            &mut out,
+            out,
             &[
                 (l.t(K::Type), false),
                 (l.t(K::Prefix), false),
@@ -519,13 +486,13 @@ pub fn render(
         );
     }
     out.push_str("</section>\n");
+}
 
-    // 3. Routing.
-    let _ = writeln!(
-        out,
-        "<section class=\"chapter\" id=\"routing\"><h2>3. {}</h2>",
-        e(l.t(K::SecRouting))
-    );
+/// 3. Routing: the design and the summary of every table.
+fn routing(out: &mut String, ctx: &Ctx) {
+    let l = ctx.l;
+    let plan = ctx.plan;
+    chapter(out, "routing", 3, l.t(K::SecRouting));
     if let Some(o) = &plan.ospf {
         let bw = l.bandwidth(o.reference_bandwidth_mbps.saturating_mul(1_000_000));
         let _ = writeln!(
@@ -534,15 +501,15 @@ pub fn render(
             e(&l.f(K::OspfDesign, &[("design", &o.design), ("bw", &bw)]))
         );
     }
-    crate::appendix::routing_summary(ctx, &mut out);
+    crate::appendix::routing_summary(ctx, out);
     out.push_str("</section>\n");
+}
 
-    // 4. Filters.
-    let _ = writeln!(
-        out,
-        "<section class=\"chapter\" id=\"filters\"><h2>4. {}</h2>",
-        e(l.t(K::SecFilters))
-    );
+/// 4. Filters: the rules of every router that has some.
+fn filters(out: &mut String, ctx: &Ctx) {
+    let l = ctx.l;
+    let plan = ctx.plan;
+    chapter(out, "filters", 4, l.t(K::SecFilters));
     let any_filters = plan.filters.values().any(|v| !v.is_empty());
     if any_filters {
         let _ = writeln!(out, "<p>{}</p>", e(l.t(K::FiltersIntro)));
@@ -571,7 +538,7 @@ pub fn render(
                 })
                 .collect();
             table(
-                &mut out,
+                out,
                 &[
                     ("#", true),
                     (l.t(K::Action), false),
@@ -587,13 +554,12 @@ pub fn render(
         let _ = writeln!(out, "<p class=\"note\">{}</p>", e(l.t(K::NoFilters)));
     }
     out.push_str("</section>\n");
+}
 
-    // 5. Acceptance.
-    let _ = writeln!(
-        out,
-        "<section class=\"chapter\" id=\"acceptance\"><h2>5. {}</h2>",
-        e(l.t(K::SecAcceptance))
-    );
+/// 5. Acceptance: the verdict, then the results by site.
+fn acceptance(out: &mut String, ctx: &Ctx) {
+    let l = ctx.l;
+    chapter(out, "acceptance", 5, l.t(K::SecAcceptance));
     match ctx.results {
         None => {
             let _ = writeln!(out, "<p class=\"result none\">{}</p>", e(l.t(K::NoResults)));
@@ -606,7 +572,7 @@ pub fn render(
                 "<p class=\"result {class}\">{}</p>",
                 e(&verdict_sentence(ctx))
             );
-            facts(&mut out, "facts", &run_facts(ctx, res));
+            facts(out, "facts", &run_facts(ctx, res));
             let _ = write!(out, "<div class=\"cards\">");
             for (k, v, cls) in [
                 (K::CardChecks, l.int(c.total as u64), ""),
@@ -645,7 +611,7 @@ pub fn render(
                 })
                 .collect();
             table(
-                &mut out,
+                out,
                 &[
                     (l.t(K::Check), false),
                     (l.t(K::Checks), true),
@@ -655,7 +621,7 @@ pub fn render(
                 ],
                 &rows,
             );
-            crate::service::html(ctx, &mut out);
+            crate::service::html(ctx, out);
             let bad: Vec<_> = res
                 .results
                 .iter()
@@ -712,7 +678,7 @@ pub fn render(
                 })
                 .collect();
             table(
-                &mut out,
+                out,
                 &[
                     ("#", true),
                     (l.t(K::Check), false),
@@ -729,30 +695,28 @@ pub fn render(
         }
     }
     out.push_str("</section>\n");
+}
 
-    // 6. Sheets.
-    let _ = writeln!(
-        out,
-        "<section class=\"chapter\" id=\"sheets\"><h2>6. {}</h2>",
-        e(l.t(K::SecSheets))
-    );
+/// 6. The intervention sheets.
+fn sheets_chapter(out: &mut String, ctx: &Ctx, sheets: &[Sheet]) {
+    let l = ctx.l;
+    chapter(out, "sheets", 6, l.t(K::SecSheets));
     for (i, s) in sheets.iter().enumerate() {
-        sheet(&mut out, ctx, s, i + 1, sheets.len());
+        sheet(out, ctx, s, i + 1, sheets.len());
     }
     out.push_str("</section>\n");
+}
 
-    // 7. Files.
-    let _ = writeln!(
-        out,
-        "<section class=\"chapter\" id=\"files\"><h2>7. {}</h2>",
-        e(l.t(K::SecFiles))
-    );
+/// 7. The files of the folder, and 8. the appendix (full tables, figures).
+fn files_chapter(out: &mut String, ctx: &Ctx, files: &[(String, String)]) {
+    let l = ctx.l;
+    chapter(out, "files", 7, l.t(K::SecFiles));
     let rows: Vec<Vec<Cell>> = files
         .iter()
         .map(|(f, d)| vec![Cell::Mono(f.clone()), Cell::T(d.clone())])
         .collect();
     table(
-        &mut out,
+        out,
         &[(l.t(K::File), false), (l.t(K::Contents_), false)],
         &rows,
     );
@@ -762,10 +726,8 @@ pub fn render(
         "</section>\n<section class=\"chapter\" id=\"appendix\"><h2>8. {}</h2>",
         e(l.t(K::SecAppendix))
     );
-    crate::appendix::routing_full(ctx, &mut out);
-    crate::appendix::figures(ctx, &mut out);
-    out.push_str("</section>\n</body>\n</html>\n");
-    out
+    crate::appendix::routing_full(ctx, out);
+    crate::appendix::figures(ctx, out);
 }
 
 fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
@@ -969,7 +931,7 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
         e(l.colon()),
         e(&observations(ctx, s))
     );
-    crate::closing::html(ctx, s, out);
+    crate::sheets::closing::html(ctx, s, out);
     let _ = writeln!(
         out,
         "<div class=\"signs\"><div class=\"sign\"><div class=\"who\">{}</div><div class=\"hint\">{}</div></div><div class=\"sign\"><div class=\"who\">{}</div><div class=\"hint\">{}</div></div></div>",

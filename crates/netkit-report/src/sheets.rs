@@ -2,6 +2,8 @@
 //! configured on the site's devices, the tests about the site and their results, the
 //! times, the deadline and whether it was met, and blank signature boxes.
 
+pub(crate) mod closing;
+
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
@@ -11,7 +13,7 @@ use netkit_results::{CheckResult, Verdict};
 use crate::acceptance::what;
 use crate::esc::md;
 use crate::i18n::{K, parse_time};
-use crate::tables::md_table;
+use crate::markup::md_table;
 use crate::view::Ctx;
 
 /// One interface of a device, for the "work done" part.
@@ -500,7 +502,7 @@ pub fn markdown(ctx: &Ctx, sheets: &[Sheet]) -> String {
             l.colon(),
             md(&observations(ctx, s))
         );
-        crate::closing::markdown(ctx, s, &mut out);
+        closing::markdown(ctx, s, &mut out);
         let _ = writeln!(out, "### {}\n", md(l.t(K::Signatures)));
         md_table(
             &mut out,

@@ -9,6 +9,7 @@ use netkit_plan::Plan;
 use crate::esc::{csv_row, csv_row_sep, md};
 use crate::i18n::K;
 use crate::i18n::Lang;
+use crate::markup::md_table;
 use crate::view::{AddrRow, Ctx, RowKind, site_of};
 
 /// UTF-8 byte order mark: Excel decodes a CSV as UTF-8 only when it starts with one.
@@ -160,24 +161,6 @@ pub fn routes_csv(ctx: &Ctx) -> String {
         }
     }
     out
-}
-
-/// A Markdown table.
-pub fn md_table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
-    let _ = writeln!(
-        out,
-        "| {} |",
-        head.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | ")
-    );
-    let _ = writeln!(out, "|{}", head.iter().map(|_| "---|").collect::<String>());
-    for r in rows {
-        let _ = writeln!(
-            out,
-            "| {} |",
-            r.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
-        );
-    }
-    out.push('\n');
 }
 
 fn n_or_blank(ctx: &Ctx, v: Option<u64>) -> String {

@@ -146,7 +146,7 @@ pub fn expected(ctx: &Ctx, r: &CheckResult) -> String {
             ),
             _ => String::new(),
         },
-        "latency" => crate::service::expected_words(l, e),
+        "latency" => latency_expected(l, e),
         _ => ctx.figures(e),
     }
 }
@@ -170,7 +170,7 @@ pub fn measured(ctx: &Ctx, r: &CheckResult) -> String {
         "path" => path(ctx, r),
         "bandwidth" => bandwidth(l, r),
         "snmp" => snmp(l, r),
-        "latency" => crate::service::measured_words(l, &r.expected, m),
+        "latency" => latency_measured(l, &r.expected, m),
         _ => ctx.figures(m),
     }
 }
@@ -479,4 +479,71 @@ pub fn reason(ctx: &Ctx, r: &CheckResult) -> String {
         .as_deref()
         .map(|t| crate::reasons::sentence(ctx.l, t))
         .unwrap_or_default()
+}
+
+/// A figure of a check's `expected` or `measured`.
+fn num_of(v: &Value, key: &str) -> Option<f64> {
+    v.get(key).and_then(Value::as_f64)
+}
+
+/// "RTT ≤ 50 ms, gigue ≤ 10 ms, perte ≤ 1 %".
+fn latency_expected(l: Lang, e: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(x) = num_of(e, "max_rtt_ms") {
+        parts.push(format!("RTT ≤ {}", ms(l, x)));
+    }
+    if let Some(x) = num_of(e, "max_jitter_ms") {
+        parts.push(tr(
+            l,
+            format!("gigue ≤ {}", ms(l, x)),
+            format!("jitter ≤ {}", ms(l, x)),
+        ));
+    }
+    if let Some(x) = num_of(e, "max_loss_pct") {
+        parts.push(tr(
+            l,
+            format!("perte ≤ {}", l.percent(x)),
+            format!("loss ≤ {}", l.percent(x)),
+        ));
+    }
+    parts.join(", ")
+}
+
+/// "RTT moyen 0,41 ms (max 0,9 ms), gigue 0,05 ms, perte 0 % sur 20 paquets".
+fn latency_measured(l: Lang, _e: &Value, m: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(x) = num_of(m, "rtt_avg_ms") {
+        let max = num_of(m, "rtt_max_ms")
+            .map(|y| format!(" (max {})", ms(l, y)))
+            .unwrap_or_default();
+        parts.push(tr(
+            l,
+            format!("RTT moyen {}{max}", ms(l, x)),
+            format!("average RTT {}{max}", ms(l, x)),
+        ));
+    }
+    if let Some(x) = num_of(m, "jitter_ms") {
+        parts.push(tr(
+            l,
+            format!("gigue {}", ms(l, x)),
+            format!("jitter {}", ms(l, x)),
+        ));
+    }
+    if let Some(x) = num_of(m, "loss_pct") {
+        let sent = m.get("sent").and_then(Value::as_u64).unwrap_or(0);
+        parts.push(tr(
+            l,
+            format!(
+                "perte {} sur {}",
+                l.percent(x),
+                count(l, sent, ("paquet", "paquets"), ("", ""))
+            ),
+            format!(
+                "loss {} of {}",
+                l.percent(x),
+                count(l, sent, ("", ""), ("packet", "packets"))
+            ),
+        ));
+    }
+    parts.join(", ")
 }

@@ -180,7 +180,7 @@ impl Credentials {
 pub fn resolve(
     snmp: Option<&SnmpPlan>,
     version: Option<SnmpVersion>,
-    lab: Option<&str>,
+    lab: Option<(&str, &SecretFn)>,
 ) -> Result<Credentials, Error> {
     let first = match snmp {
         Some(s) => Credentials::from_plan(s, version),
@@ -194,21 +194,30 @@ pub fn resolve(
         let version = version
             .or(snmp.map(|s| s.version))
             .unwrap_or(SnmpVersion::V2c);
-        if let Some(c) = from_lab(lab, version)? {
+        if let Some(c) = from_lab(lab.0, version, lab.1)? {
             return Ok(c);
         }
     }
     Err(err)
 }
 
+/// Reads one secret a running lab stored (`snmp-community`, `snmp-user`, ...):
+/// `Ok(None)` when it stored none. The lab crate owns where they live; the caller
+/// (the CLI) hands its reader in, so this crate never reads a lab's state itself.
+pub type SecretFn = dyn Fn(&str) -> Result<Option<String>, String> + Send + Sync;
+
 /// The credentials lab `lab` configured its agents with (`None` when the lab
-/// stored none).
+/// stored none), read with `read`.
 ///
 /// # Errors
 /// A secret file exists but cannot be read.
-pub fn from_lab(lab: &str, version: SnmpVersion) -> Result<Option<Credentials>, Error> {
+pub fn from_lab(
+    lab: &str,
+    version: SnmpVersion,
+    read: &SecretFn,
+) -> Result<Option<Credentials>, Error> {
     let get = |key: &str| {
-        netkit_lab::lab_secret(lab, key).map_err(|e| {
+        read(key).map_err(|e| {
             Error::Credentials(format!("cannot read the SNMP secrets of lab {lab}: {e}"))
         })
     };
@@ -363,8 +372,5 @@ pub enum Error {
     #[error("SNMP credentials: {0}")]
     Credentials(String),
 }
-
-/// Old name kept for readability at call sites.
-pub type SnmpError = Error;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -186,16 +186,12 @@ fn role(dev: &DevicePlan, i: &InterfacePlan) -> String {
 }
 
 fn mbps(bps: u64) -> String {
-    if bps >= 1_000_000_000 && bps.is_multiple_of(1_000_000_000) {
-        format!("{} Gb/s", bps / 1_000_000_000)
-    } else if bps >= 1_000_000 {
-        format!("{} Mb/s", bps / 1_000_000)
-    } else {
-        format!("{} kb/s", bps / 1000)
-    }
+    netkit_units::format_rate(bps as f64)
 }
 
-/// Compare `state` (what device `device` reports) with the plan.
+/// Compare `state` (what device `device` reports) with the plan: interfaces first
+/// (a missing or down interface is the root cause of what goes with it), then
+/// addresses, then routes; each in its own step of [`Drift`].
 ///
 /// # Errors
 /// The device is not in the plan.
@@ -213,212 +209,257 @@ pub fn compare(
     } else {
         expectations.iter().copied().collect()
     };
-    let mut diffs: Vec<Difference> = Vec::new();
-    // Interface name -> index in `diffs` of its root-cause line, and how many
-    // planned routes went missing with it.
-    let mut root_cause: BTreeMap<String, usize> = BTreeMap::new();
-    let mut consequences: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut d = Drift {
+        plan,
+        device,
+        dev,
+        state,
+        want,
+        diffs: Vec::new(),
+        root_cause: BTreeMap::new(),
+        consequences: BTreeMap::new(),
+        unusable: BTreeSet::new(),
+        address_missing_on: BTreeSet::new(),
+    };
+    d.interfaces();
+    let checked_addresses = d.addresses();
+    let checked_routes = d.routes();
+    Ok(d.finish(checked_addresses, checked_routes))
+}
 
-    // Interfaces.
-    let mut unusable: BTreeSet<String> = BTreeSet::new();
-    for pi in &dev.interfaces {
-        let found = state.interface_named(&pi.name);
-        let (kind, message) = match found {
-            None => (
-                DifferenceKind::InterfaceMissing,
-                format!(
-                    "interface {} ({}) does not exist on the device: create it or fix its name",
-                    pi.name,
-                    role(dev, pi)
+/// One comparison under way: what was found so far, and what explains what.
+struct Drift<'a> {
+    plan: &'a Plan,
+    device: &'a str,
+    dev: &'a DevicePlan,
+    state: &'a DeviceState,
+    want: BTreeSet<Expectation>,
+    diffs: Vec<Difference>,
+    /// Interface name -> index in `diffs` of its root-cause line.
+    root_cause: BTreeMap<String, usize>,
+    /// Root-cause line -> how many planned routes went missing with it.
+    consequences: BTreeMap<usize, usize>,
+    /// Interfaces missing or down.
+    unusable: BTreeSet<String>,
+    /// Interfaces without their planned address.
+    address_missing_on: BTreeSet<String>,
+}
+
+impl Drift<'_> {
+    /// Every planned interface exists, is enabled and up (and fast enough).
+    fn interfaces(&mut self) {
+        for pi in &self.dev.interfaces {
+            let found = self.state.interface_named(&pi.name);
+            let (kind, message) = match found {
+                None => (
+                    DifferenceKind::InterfaceMissing,
+                    format!(
+                        "interface {} ({}) does not exist on the device: create it or fix its name",
+                        pi.name,
+                        role(self.dev, pi)
+                    ),
                 ),
-            ),
-            Some(i) if !i.admin_up() => (
-                DifferenceKind::InterfaceAdminDown,
-                format!(
-                    "interface {} ({}) is administratively down: bring it up (`ip link set {} up` or `no shutdown`)",
-                    pi.name,
-                    role(dev, pi),
-                    pi.name
+                Some(i) if !i.admin_up() => (
+                    DifferenceKind::InterfaceAdminDown,
+                    format!(
+                        "interface {} ({}) is administratively down: bring it up (`ip link set {} up` or `no shutdown`)",
+                        pi.name,
+                        role(self.dev, pi),
+                        pi.name
+                    ),
                 ),
-            ),
-            Some(i) if !i.oper_up() => (
-                DifferenceKind::InterfaceOperDown,
-                format!(
-                    "interface {} ({}) is enabled but down (oper status {}): check the cable, the port and the other end{}",
-                    pi.name,
-                    role(dev, pi),
-                    i.oper,
-                    pi.peer
-                        .as_ref()
-                        .map(|p| format!(" ({p})"))
-                        .unwrap_or_default()
+                Some(i) if !i.oper_up() => (
+                    DifferenceKind::InterfaceOperDown,
+                    format!(
+                        "interface {} ({}) is enabled but down (oper status {}): check the cable, the port and the other end{}",
+                        pi.name,
+                        role(self.dev, pi),
+                        i.oper,
+                        pi.peer
+                            .as_ref()
+                            .map(|p| format!(" ({p})"))
+                            .unwrap_or_default()
+                    ),
                 ),
-            ),
-            Some(i) => {
-                if want.contains(&Expectation::InterfacesUp) {
-                    speed_check(pi, i, &mut diffs);
+                Some(i) => {
+                    if self.want.contains(&Expectation::InterfacesUp) {
+                        speed_check(pi, i, &mut self.diffs);
+                    }
+                    continue;
                 }
-                continue;
-            }
-        };
-        unusable.insert(pi.name.clone());
-        if want.contains(&Expectation::InterfacesUp) {
-            root_cause.insert(pi.name.clone(), diffs.len());
-            diffs.push(Difference {
-                expectation: Expectation::InterfacesUp,
-                kind,
-                subject: pi.name.clone(),
-                message,
-            });
-        }
-    }
-
-    // Addresses.
-    let mut checked_addresses = 0;
-    let mut address_missing_on: BTreeSet<String> = BTreeSet::new();
-    let mut planned: Vec<(IpNet, Option<&InterfacePlan>)> = Vec::new();
-    for pi in &dev.interfaces {
-        planned.push((IpNet::V4(pi.address), Some(pi)));
-        if let Some(a6) = pi.address6 {
-            planned.push((IpNet::V6(a6), Some(pi)));
-        }
-    }
-    if let Some(lo) = dev.loopback {
-        planned.push((IpNet::V4(lo), None));
-    }
-    if let Some(lo6) = dev.loopback6 {
-        planned.push((IpNet::V6(lo6), None));
-    }
-    if want.contains(&Expectation::AddressesMatchPlan) {
-        for (net, pi) in &planned {
-            checked_addresses += 1;
-            let addr = net.addr();
-            let iface_name = pi.map(|p| p.name.as_str());
-            // A missing interface was already reported: its addresses went with it.
-            if let Some(name) = iface_name
-                && state.interface_named(name).is_none()
-                && want.contains(&Expectation::InterfacesUp)
-            {
-                continue;
-            }
-            let found: Vec<_> = state
-                .addresses
-                .iter()
-                .filter(|a| a.address == addr)
-                .collect();
-            let what = match iface_name {
-                Some(n) => format!("on {n}"),
-                None => "(loopback)".into(),
             };
-            if found.is_empty() {
-                let others: Vec<String> = match iface_name {
-                    Some(n) => state
-                        .addresses
-                        .iter()
-                        .filter(|a| a.interface.as_deref() == Some(n))
-                        .filter(|a| {
-                            a.address.is_ipv4() == addr.is_ipv4() && !is_ignored_address(&a.address)
-                        })
-                        .map(|a| match a.prefix_len {
-                            Some(l) => format!("{}/{l}", a.address),
-                            None => a.address.to_string(),
-                        })
-                        .collect(),
-                    None => Vec::new(),
-                };
-                let (kind, message) = if others.is_empty() {
-                    let fix = match iface_name {
-                        Some(n) => format!("add it (`ip addr add {net} dev {n}`)"),
-                        None => format!("add it to the loopback (`ip addr add {net} dev lo`)"),
-                    };
-                    (
-                        DifferenceKind::AddressMissing,
-                        format!("address {net} is missing {what}: {fix}"),
-                    )
-                } else {
-                    (
-                        DifferenceKind::AddressDifferent,
-                        format!(
-                            "interface {} has {} instead of the planned {net}: fix the address",
-                            iface_name.unwrap_or("?"),
-                            others.join(", ")
-                        ),
-                    )
-                };
-                if let Some(n) = iface_name {
-                    address_missing_on.insert(n.to_string());
-                    root_cause.entry(n.to_string()).or_insert(diffs.len());
-                }
-                diffs.push(Difference {
-                    expectation: Expectation::AddressesMatchPlan,
+            self.unusable.insert(pi.name.clone());
+            if self.want.contains(&Expectation::InterfacesUp) {
+                self.root_cause.insert(pi.name.clone(), self.diffs.len());
+                self.diffs.push(Difference {
+                    expectation: Expectation::InterfacesUp,
                     kind,
-                    subject: net.to_string(),
+                    subject: pi.name.clone(),
                     message,
                 });
-                continue;
-            }
-            if let Some(n) = iface_name
-                && !found.iter().any(|a| a.interface.as_deref() == Some(n))
-            {
-                let on: Vec<String> = found
-                    .iter()
-                    .map(|a| {
-                        a.interface
-                            .clone()
-                            .unwrap_or_else(|| format!("ifIndex {}", a.if_index))
-                    })
-                    .collect();
-                diffs.push(Difference {
-                    expectation: Expectation::AddressesMatchPlan,
-                    kind: DifferenceKind::AddressElsewhere,
-                    subject: net.to_string(),
-                    message: format!(
-                        "address {net} is on {}, the plan puts it on {n}: move it",
-                        on.join(", ")
-                    ),
-                });
-                continue;
-            }
-            let a = found
-                .iter()
-                .find(|a| iface_name.is_none() || a.interface.as_deref() == iface_name)
-                .unwrap_or(&found[0]);
-            if let Some(l) = a.prefix_len
-                && l != net.prefix_len()
-            {
-                diffs.push(Difference {
-                    expectation: Expectation::AddressesMatchPlan,
-                    kind: DifferenceKind::PrefixLength,
-                    subject: net.to_string(),
-                    message: format!(
-                        "address {addr} {what} has prefix length /{l}, the plan says /{}: fix the mask",
-                        net.prefix_len()
-                    ),
-                });
-            }
-        }
-    } else {
-        for (net, pi) in &planned {
-            if let Some(p) = pi
-                && !state.addresses.iter().any(|a| a.address == net.addr())
-            {
-                address_missing_on.insert(p.name.clone());
             }
         }
     }
 
-    // Routes.
-    let mut checked_routes = 0;
-    if want.contains(&Expectation::RoutesMatchPlan) {
-        let own: BTreeSet<IpAddr> = state.addresses.iter().map(|a| a.address).collect();
-        let own_nets: BTreeSet<IpNet> = state
+    /// Every planned address is on its interface with its prefix length; the
+    /// number checked.
+    fn addresses(&mut self) -> usize {
+        let mut checked_addresses = 0;
+        let mut planned: Vec<(IpNet, Option<&InterfacePlan>)> = Vec::new();
+        for pi in &self.dev.interfaces {
+            planned.push((IpNet::V4(pi.address), Some(pi)));
+            if let Some(a6) = pi.address6 {
+                planned.push((IpNet::V6(a6), Some(pi)));
+            }
+        }
+        if let Some(lo) = self.dev.loopback {
+            planned.push((IpNet::V4(lo), None));
+        }
+        if let Some(lo6) = self.dev.loopback6 {
+            planned.push((IpNet::V6(lo6), None));
+        }
+        if self.want.contains(&Expectation::AddressesMatchPlan) {
+            for (net, pi) in &planned {
+                checked_addresses += 1;
+                let addr = net.addr();
+                let iface_name = pi.map(|p| p.name.as_str());
+                // A missing interface was already reported: its addresses went with it.
+                if let Some(name) = iface_name
+                    && self.state.interface_named(name).is_none()
+                    && self.want.contains(&Expectation::InterfacesUp)
+                {
+                    continue;
+                }
+                let found: Vec<_> = self
+                    .state
+                    .addresses
+                    .iter()
+                    .filter(|a| a.address == addr)
+                    .collect();
+                let what = match iface_name {
+                    Some(n) => format!("on {n}"),
+                    None => "(loopback)".into(),
+                };
+                if found.is_empty() {
+                    let others: Vec<String> = match iface_name {
+                        Some(n) => self
+                            .state
+                            .addresses
+                            .iter()
+                            .filter(|a| a.interface.as_deref() == Some(n))
+                            .filter(|a| {
+                                a.address.is_ipv4() == addr.is_ipv4()
+                                    && !is_ignored_address(&a.address)
+                            })
+                            .map(|a| match a.prefix_len {
+                                Some(l) => format!("{}/{l}", a.address),
+                                None => a.address.to_string(),
+                            })
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    let (kind, message) = if others.is_empty() {
+                        let fix = match iface_name {
+                            Some(n) => format!("add it (`ip addr add {net} dev {n}`)"),
+                            None => format!("add it to the loopback (`ip addr add {net} dev lo`)"),
+                        };
+                        (
+                            DifferenceKind::AddressMissing,
+                            format!("address {net} is missing {what}: {fix}"),
+                        )
+                    } else {
+                        (
+                            DifferenceKind::AddressDifferent,
+                            format!(
+                                "interface {} has {} instead of the planned {net}: fix the address",
+                                iface_name.unwrap_or("?"),
+                                others.join(", ")
+                            ),
+                        )
+                    };
+                    if let Some(n) = iface_name {
+                        self.address_missing_on.insert(n.to_string());
+                        self.root_cause
+                            .entry(n.to_string())
+                            .or_insert(self.diffs.len());
+                    }
+                    self.diffs.push(Difference {
+                        expectation: Expectation::AddressesMatchPlan,
+                        kind,
+                        subject: net.to_string(),
+                        message,
+                    });
+                    continue;
+                }
+                if let Some(n) = iface_name
+                    && !found.iter().any(|a| a.interface.as_deref() == Some(n))
+                {
+                    let on: Vec<String> = found
+                        .iter()
+                        .map(|a| {
+                            a.interface
+                                .clone()
+                                .unwrap_or_else(|| format!("ifIndex {}", a.if_index))
+                        })
+                        .collect();
+                    self.diffs.push(Difference {
+                        expectation: Expectation::AddressesMatchPlan,
+                        kind: DifferenceKind::AddressElsewhere,
+                        subject: net.to_string(),
+                        message: format!(
+                            "address {net} is on {}, the plan puts it on {n}: move it",
+                            on.join(", ")
+                        ),
+                    });
+                    continue;
+                }
+                let a = found
+                    .iter()
+                    .find(|a| iface_name.is_none() || a.interface.as_deref() == iface_name)
+                    .unwrap_or(&found[0]);
+                if let Some(l) = a.prefix_len
+                    && l != net.prefix_len()
+                {
+                    self.diffs.push(Difference {
+                        expectation: Expectation::AddressesMatchPlan,
+                        kind: DifferenceKind::PrefixLength,
+                        subject: net.to_string(),
+                        message: format!(
+                            "address {addr} {what} has prefix length /{l}, the plan says /{}: fix the mask",
+                            net.prefix_len()
+                        ),
+                    });
+                }
+            }
+        } else {
+            for (net, pi) in &planned {
+                if let Some(p) = pi
+                    && !self.state.addresses.iter().any(|a| a.address == net.addr())
+                {
+                    self.address_missing_on.insert(p.name.clone());
+                }
+            }
+        }
+        checked_addresses
+    }
+
+    /// Every planned route is there with its next hops, and no other; the number
+    /// of destinations checked.
+    fn routes(&mut self) -> usize {
+        if !self.want.contains(&Expectation::RoutesMatchPlan) {
+            return 0;
+        }
+
+        let own: BTreeSet<IpAddr> = self.state.addresses.iter().map(|a| a.address).collect();
+        let own_nets: BTreeSet<IpNet> = self
+            .state
             .addresses
             .iter()
             .filter_map(|a| a.prefix_len.and_then(|l| IpNet::new(a.address, l).ok()))
             .map(|n| n.trunc())
             .collect();
         let mut agent: BTreeMap<IpNet, Vec<&crate::device::RouteEntry>> = BTreeMap::new();
-        for r in &state.routes {
+        for r in &self.state.routes {
             let d = r.destination.trunc();
             if is_ignored_route(&d) {
                 continue;
@@ -433,95 +474,121 @@ pub fn compare(
             agent.entry(d).or_default().push(r);
         }
         let mut plan_by_dest: BTreeMap<IpNet, Vec<&netkit_plan::Route>> = BTreeMap::new();
-        for r in plan.routes.get(device).map(Vec::as_slice).unwrap_or(&[]) {
+        for r in self
+            .plan
+            .routes
+            .get(self.device)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
             plan_by_dest
                 .entry(r.destination.trunc())
                 .or_default()
                 .push(r);
         }
         for (dest, routes) in &plan_by_dest {
-            checked_routes += 1;
-            let connected = routes
-                .iter()
-                .all(|r| r.kind == RouteKind::Connected || r.next_hop.is_none());
-            let planned_hops: BTreeSet<IpAddr> = routes.iter().filter_map(|r| r.next_hop).collect();
-            let ifaces: BTreeSet<&str> = routes.iter().map(|r| r.interface.as_str()).collect();
-            let label = routes
-                .iter()
-                .find_map(|r| r.describes.clone())
-                .map(|d| format!(" ({d})"))
-                .unwrap_or_default();
-            let found = agent.get(dest);
-            let Some(found) = found else {
-                if connected && dest.prefix_len() == dest.max_prefix_len() {
-                    // A /32 on the loopback lives in the local table, which the
-                    // agent does not show; the address check covers it.
-                    continue;
-                }
-                // Gone with its interface or its address: counted on that line.
-                let cause = ifaces
-                    .iter()
-                    .find(|i| unusable.contains(**i) || address_missing_on.contains(**i))
-                    .and_then(|i| root_cause.get(*i).copied());
-                if let Some(idx) = cause {
-                    *consequences.entry(idx).or_default() += 1;
-                    continue;
-                }
-                let how = if connected {
-                    format!(
-                        "connected route to {dest}{label} is missing on {}: check the interface's address",
-                        ifaces.into_iter().collect::<Vec<_>>().join(", ")
-                    )
-                } else {
-                    let hops: Vec<String> = planned_hops.iter().map(ToString::to_string).collect();
-                    let first = hops.first().cloned().unwrap_or_default();
-                    format!(
-                        "route to {dest}{label} is missing (plan: via {}): add it (`ip route add {dest} via {first}`)",
-                        hops.join(", ")
-                    )
-                };
-                diffs.push(Difference {
-                    expectation: Expectation::RoutesMatchPlan,
-                    kind: DifferenceKind::RouteMissing,
-                    subject: dest.to_string(),
-                    message: how,
-                });
-                continue;
-            };
-            if connected {
-                continue;
-            }
-            let agent_hops: BTreeSet<IpAddr> = found.iter().filter_map(|r| r.next_hop).collect();
-            let unplanned: Vec<String> = agent_hops
-                .difference(&planned_hops)
-                .map(ToString::to_string)
-                .collect();
-            if !unplanned.is_empty() || agent_hops.is_empty() {
-                let planned_s: Vec<String> = planned_hops.iter().map(ToString::to_string).collect();
-                let got = if agent_hops.is_empty() {
-                    "is directly connected".to_string()
-                } else {
-                    format!(
-                        "goes via {}",
-                        agent_hops
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                diffs.push(Difference {
-                    expectation: Expectation::RoutesMatchPlan,
-                    kind: DifferenceKind::RouteNextHop,
-                    subject: dest.to_string(),
-                    message: format!(
-                        "route to {dest}{label} {got}, the plan says via {}: fix the next hop",
-                        planned_s.join(", ")
-                    ),
-                });
-            }
+            self.planned_route(dest, routes, agent.get(dest).map(Vec::as_slice));
         }
-        for (dest, routes) in &agent {
+        self.extra_routes(&agent, &plan_by_dest, &own_nets);
+        plan_by_dest.len()
+    }
+
+    /// One planned destination: missing (or gone with its interface or address,
+    /// counted on that line), or through other next hops than planned.
+    fn planned_route(
+        &mut self,
+        dest: &IpNet,
+        routes: &[&netkit_plan::Route],
+        found: Option<&[&crate::device::RouteEntry]>,
+    ) {
+        let connected = routes
+            .iter()
+            .all(|r| r.kind == RouteKind::Connected || r.next_hop.is_none());
+        let planned_hops: BTreeSet<IpAddr> = routes.iter().filter_map(|r| r.next_hop).collect();
+        let ifaces: BTreeSet<&str> = routes.iter().map(|r| r.interface.as_str()).collect();
+        let label = routes
+            .iter()
+            .find_map(|r| r.describes.clone())
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let Some(found) = found else {
+            if connected && dest.prefix_len() == dest.max_prefix_len() {
+                // A /32 on the loopback lives in the local table, which the
+                // agent does not show; the address check covers it.
+                return;
+            }
+            // Gone with its interface or its address: counted on that line.
+            let cause = ifaces
+                .iter()
+                .find(|i| self.unusable.contains(**i) || self.address_missing_on.contains(**i))
+                .and_then(|i| self.root_cause.get(*i).copied());
+            if let Some(idx) = cause {
+                *self.consequences.entry(idx).or_default() += 1;
+                return;
+            }
+            let how = if connected {
+                format!(
+                    "connected route to {dest}{label} is missing on {}: check the interface's address",
+                    ifaces.into_iter().collect::<Vec<_>>().join(", ")
+                )
+            } else {
+                let hops: Vec<String> = planned_hops.iter().map(ToString::to_string).collect();
+                let first = hops.first().cloned().unwrap_or_default();
+                format!(
+                    "route to {dest}{label} is missing (plan: via {}): add it (`ip route add {dest} via {first}`)",
+                    hops.join(", ")
+                )
+            };
+            self.diffs.push(Difference {
+                expectation: Expectation::RoutesMatchPlan,
+                kind: DifferenceKind::RouteMissing,
+                subject: dest.to_string(),
+                message: how,
+            });
+            return;
+        };
+        if connected {
+            return;
+        }
+        let agent_hops: BTreeSet<IpAddr> = found.iter().filter_map(|r| r.next_hop).collect();
+        let unplanned: Vec<String> = agent_hops
+            .difference(&planned_hops)
+            .map(ToString::to_string)
+            .collect();
+        if !unplanned.is_empty() || agent_hops.is_empty() {
+            let planned_s: Vec<String> = planned_hops.iter().map(ToString::to_string).collect();
+            let got = if agent_hops.is_empty() {
+                "is directly connected".to_string()
+            } else {
+                format!(
+                    "goes via {}",
+                    agent_hops
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            self.diffs.push(Difference {
+                expectation: Expectation::RoutesMatchPlan,
+                kind: DifferenceKind::RouteNextHop,
+                subject: dest.to_string(),
+                message: format!(
+                    "route to {dest}{label} {got}, the plan says via {}: fix the next hop",
+                    planned_s.join(", ")
+                ),
+            });
+        }
+    }
+
+    /// Routes the device has and the plan does not.
+    fn extra_routes(
+        &mut self,
+        agent: &BTreeMap<IpNet, Vec<&crate::device::RouteEntry>>,
+        plan_by_dest: &BTreeMap<IpNet, Vec<&netkit_plan::Route>>,
+        own_nets: &BTreeSet<IpNet>,
+    ) {
+        for (dest, routes) in agent {
             if plan_by_dest.contains_key(dest) {
                 continue;
             }
@@ -552,7 +619,7 @@ pub fn compare(
                 Some(h) => format!("`ip route del {dest} via {h}`"),
                 None => format!("`ip route del {dest}`"),
             };
-            diffs.push(Difference {
+            self.diffs.push(Difference {
                 expectation: Expectation::RoutesMatchPlan,
                 kind: DifferenceKind::RouteExtra,
                 subject: dest.to_string(),
@@ -563,25 +630,28 @@ pub fn compare(
         }
     }
 
-    for (idx, n) in consequences {
-        if let Some(d) = diffs.get_mut(idx) {
-            d.message.push_str(&format!(
-                " ({n} planned route{} through it {} missing as a result)",
-                if n == 1 { "" } else { "s" },
-                if n == 1 { "is" } else { "are" }
-            ));
+    /// The report: consequences counted on their root-cause lines, most important
+    /// first (stable, so the plan's order stays within a kind).
+    fn finish(mut self, checked_addresses: usize, checked_routes: usize) -> DriftReport {
+        for (idx, n) in std::mem::take(&mut self.consequences) {
+            if let Some(d) = self.diffs.get_mut(idx) {
+                d.message.push_str(&format!(
+                    " ({n} planned route{} through it {} missing as a result)",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "is" } else { "are" }
+                ));
+            }
+        }
+        self.diffs.sort_by_key(|d| d.kind);
+        DriftReport {
+            device: self.device.to_string(),
+            expectations: self.want.into_iter().collect(),
+            differences: self.diffs,
+            checked_interfaces: self.dev.interfaces.len(),
+            checked_addresses,
+            checked_routes,
         }
     }
-    // Most important first; stable, so the plan's order stays within a kind.
-    diffs.sort_by_key(|d| d.kind);
-    Ok(DriftReport {
-        device: device.to_string(),
-        expectations: want.into_iter().collect(),
-        differences: diffs,
-        checked_interfaces: dev.interfaces.len(),
-        checked_addresses,
-        checked_routes,
-    })
 }
 
 fn speed_check(pi: &InterfacePlan, i: &Interface, diffs: &mut Vec<Difference>) {

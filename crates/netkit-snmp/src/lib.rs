@@ -21,7 +21,7 @@ mod security;
 pub mod usm;
 
 pub use client::{Client, Target, WalkLimits};
-pub use credentials::{Credentials, SnmpError};
+pub use credentials::Credentials;
 pub use device::DeviceState;
 pub use drift::{Difference, DriftReport, Expectation};
 pub use oid::Oid;

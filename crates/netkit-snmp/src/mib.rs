@@ -1,6 +1,8 @@
 //! The few MIB objects netkit reads, by name (no MIB files are needed).
 
-use crate::oid::Oid;
+use std::str::FromStr;
+
+use crate::oid::{Oid, ParseOidError};
 
 pub const SYSTEM: &[u32] = &[1, 3, 6, 1, 2, 1, 1];
 pub const SYS_DESCR: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 1, 0];
@@ -118,4 +120,31 @@ pub fn describe(oid: &Oid) -> Option<String> {
                 format!("{name}.{}", r.join("."))
             }
         })
+}
+
+/// Parsing lives next to the names it knows, so that `oid` needs nothing from here.
+impl FromStr for Oid {
+    type Err = ParseOidError;
+
+    /// Dotted numbers (`1.3.6.1.2.1.1`, a leading dot allowed) or one of the
+    /// names netkit knows (`ifTable`, `system`...; see [`by_name`]).
+    fn from_str(s: &str) -> Result<Oid, ParseOidError> {
+        let t = s.trim();
+        if let Some(oid) = by_name(t) {
+            return Ok(oid);
+        }
+        let t = t.strip_prefix('.').unwrap_or(t);
+        let err = || ParseOidError {
+            text: s.to_string(),
+        };
+        if t.is_empty() {
+            return Err(err());
+        }
+        let arcs: Result<Vec<u32>, _> = t.split('.').map(|p| p.parse::<u32>()).collect();
+        let arcs = arcs.map_err(|_| err())?;
+        if arcs.len() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40) {
+            return Err(err());
+        }
+        Ok(Oid(arcs))
+    }
 }

@@ -1,7 +1,6 @@
 //! Object identifiers: parsing from dotted text, BER encoding, ordering.
 
 use std::fmt;
-use std::str::FromStr;
 
 use crate::ber::{DResult, DecodeError, Tlv, tag, tlv};
 
@@ -145,32 +144,6 @@ impl fmt::Debug for Oid {
 )]
 pub struct ParseOidError {
     pub text: String,
-}
-
-impl FromStr for Oid {
-    type Err = ParseOidError;
-
-    /// Dotted numbers (`1.3.6.1.2.1.1`, a leading dot allowed) or one of the
-    /// names netkit knows (`ifTable`, `system`...; see [`crate::mib::by_name`]).
-    fn from_str(s: &str) -> Result<Oid, ParseOidError> {
-        let t = s.trim();
-        if let Some(oid) = crate::mib::by_name(t) {
-            return Ok(oid);
-        }
-        let t = t.strip_prefix('.').unwrap_or(t);
-        let err = || ParseOidError {
-            text: s.to_string(),
-        };
-        if t.is_empty() {
-            return Err(err());
-        }
-        let arcs: Result<Vec<u32>, _> = t.split('.').map(|p| p.parse::<u32>()).collect();
-        let arcs = arcs.map_err(|_| err())?;
-        if arcs.len() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40) {
-            return Err(err());
-        }
-        Ok(Oid(arcs))
-    }
 }
 
 impl serde::Serialize for Oid {

@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use crate::playbook::Loc;
+use crate::target::Loc;
 
 /// Default port of `netkit agent`.
 pub const DEFAULT_PORT: u16 = 5301;

@@ -18,7 +18,7 @@ use netkit_results::{CheckResult, Verdict};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use crate::playbook::Target;
+use crate::target::Target;
 
 /// Maps `(lab name, node id)` to a network namespace name. The CLI passes
 /// `netkit_lab::namespace_name`; tests pass their own.
@@ -26,6 +26,13 @@ pub type NamespaceFn = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
 
 /// Whether a probe may go to an address (see [`CheckContext::allow`]).
 pub type AllowFn = Arc<dyn Fn(IpAddr) -> bool + Send + Sync>;
+
+/// Reads a secret the lab stored (its SNMP credentials), given by the caller that
+/// knows where labs keep them (the CLI, from netkit-lab).
+pub type LabSecretsFn = Arc<netkit_snmp::credentials::SecretFn>;
+
+/// The longest path a trace follows (hops).
+pub const MAX_HOPS: u8 = 16;
 
 /// Everything a check needs to run. Cheap to share (`Arc`s inside); one per run.
 #[derive(Clone)]
@@ -61,10 +68,13 @@ pub struct CheckContext {
     /// Nodes this machine stands in (a `netkit agent` told by its coordinator that
     /// it is the vantage point of these sources): they are local sources.
     pub stands_in: Arc<std::collections::HashSet<String>>,
+    /// Lab target: the reader of the lab's stored secrets (SNMP credentials
+    /// generated at `lab up`); `None`: only the topology and the environment.
+    pub lab_secrets: Option<LabSecretsFn>,
     namespace_fn: NamespaceFn,
     local_addrs: Arc<Vec<IpAddr>>,
     icmp_clients: Arc<Mutex<HashMap<(Source, bool), IcmpCell>>>,
-    controls: Arc<Mutex<HashMap<String, ControlCell>>>,
+    pub(crate) controls: Arc<Mutex<HashMap<String, ControlCell>>>,
     owners: Arc<HashMap<IpAddr, String>>,
     traces: Arc<Mutex<HashMap<(String, String), TraceCell>>>,
 }
@@ -72,7 +82,7 @@ pub struct CheckContext {
 type TraceCell = Arc<OnceCell<Result<PathFigure, String>>>;
 
 type IcmpCell = Arc<OnceCell<Result<Arc<IcmpClient>, String>>>;
-type ControlCell = Arc<OnceCell<Result<String, String>>>;
+pub(crate) type ControlCell = Arc<OnceCell<Result<String, String>>>;
 
 /// Where a check's packets leave from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -108,6 +118,7 @@ impl CheckContext {
             agent_token: None,
             allow: None,
             stands_in: Arc::default(),
+            lab_secrets: None,
             namespace_fn,
             local_addrs: Arc::new(Vec::new()),
             icmp_clients: Arc::default(),
@@ -132,6 +143,7 @@ impl CheckContext {
             agent_token: None,
             allow: None,
             stands_in: Arc::default(),
+            lab_secrets: None,
             namespace_fn: Arc::new(|lab, node| format!("{lab}.{node}")),
             local_addrs: Arc::new(local_addresses()),
             icmp_clients: Arc::default(),
@@ -288,15 +300,9 @@ impl CheckContext {
                 .clone()
         };
         cell.get_or_init(|| async {
-            netkit_probe::trace::trace(
-                source.netns(),
-                dst,
-                crate::diagnose::MAX_HOPS,
-                settings,
-                &self.limiter,
-            )
-            .await
-            .map_err(|e| e.to_string())
+            netkit_probe::trace::trace(source.netns(), dst, MAX_HOPS, settings, &self.limiter)
+                .await
+                .map_err(|e| e.to_string())
         })
         .await
         .clone()
@@ -315,20 +321,6 @@ impl CheckContext {
     /// `10.255.0.1 (lyon.r1)`.
     pub fn describe(&self, a: IpAddr) -> String {
         crate::resolve::describe_address(&self.owners, a)
-    }
-
-    /// The positive control of `node`, run once per run and shared: proof that
-    /// probes from `node` work at all (its gateway answers ping, or else the
-    /// internet, or else the DNS server answers). `Ok(what answered)`;
-    /// `Err(reason)` when nothing did, so that silence cannot be read as isolation.
-    pub async fn positive_control(&self, node: &str) -> Result<String, String> {
-        let cell = {
-            let mut map = self.controls.lock().unwrap_or_else(|e| e.into_inner());
-            map.entry(node.to_string()).or_default().clone()
-        };
-        cell.get_or_init(|| crate::checks::control::run(self, node))
-            .await
-            .clone()
     }
 
     /// Start a result for check `check` (`reach`, `bandwidth`...): fills `site`

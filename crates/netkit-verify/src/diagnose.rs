@@ -3,18 +3,17 @@
 //! states of the router where the path stops, read with `ip -n NS`).
 
 use std::net::IpAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use netkit_probe::ProbeSettings;
 use netkit_probe::trace::{HopKind, PathFigure};
 
 use crate::context::{CheckContext, Source};
-use crate::playbook::Target;
 use crate::resolve;
+use crate::target::Target;
 
 /// Hops a path probe tries at most.
-pub const MAX_HOPS: u8 = 16;
+pub use crate::context::MAX_HOPS;
 
 /// The sentence after "no reply from X after N tries": where the path stops and
 /// why, e.g. "; in the plan the path is lyon.r1 -> hq.r1; the last hop that
@@ -185,27 +184,23 @@ enum RouteAnswer {
     Unknown,
 }
 
-async fn ip_json(args: &[&str]) -> Result<serde_json::Value, String> {
-    let out = tokio::time::timeout(
-        Duration::from_secs(3),
-        tokio::process::Command::new("ip")
-            .args(args)
-            .stdin(Stdio::null())
-            .output(),
-    )
+/// `ip -n NS -j ARGS` parsed, from the system crate that runs it (netkit-netns),
+/// on a blocking thread.
+async fn ip_json(ns: &str, args: &[&str]) -> Result<serde_json::Value, String> {
+    let ns = ns.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let text = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        netkit_netns::ip_json(&ns, &args, Duration::from_secs(3))
+    })
     .await
-    .map_err(|_| "ip timed out".to_string())?
-    .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(msg.trim_start_matches("RTNETLINK answers: ").to_string());
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())??;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
 async fn route_get(ns: &str, dst: IpAddr) -> RouteAnswer {
     let d = dst.to_string();
-    match ip_json(&["-n", ns, "-j", "route", "get", &d]).await {
+    match ip_json(ns, &["route", "get", &d]).await {
         Err(msg) if !msg.is_empty() => RouteAnswer::NoRoute(msg.to_lowercase()),
         Err(_) => RouteAnswer::Unknown,
         Ok(v) => {
@@ -230,9 +225,7 @@ async fn route_get(ns: &str, dst: IpAddr) -> RouteAnswer {
 }
 
 async fn link_state(ns: &str, dev: &str) -> Option<String> {
-    let v = ip_json(&["-n", ns, "-j", "link", "show", "dev", dev])
-        .await
-        .ok()?;
+    let v = ip_json(ns, &["link", "show", "dev", dev]).await.ok()?;
     let l = &v[0];
     let flags: Vec<&str> = l
         .get("flags")

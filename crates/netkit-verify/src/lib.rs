@@ -17,6 +17,7 @@ pub mod diagnose;
 pub mod engine;
 pub mod playbook;
 pub mod resolve;
+pub mod target;
 
 pub use context::{CheckContext, Draft, NamespaceFn, Source};
 pub use playbook::{Check, Playbook, PlaybookError, Target};

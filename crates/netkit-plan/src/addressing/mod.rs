@@ -17,6 +17,7 @@
 //!   before sites, so adding sites never moves them; `--keep` reuses them.
 
 mod alloc;
+mod requests;
 pub(crate) mod space;
 
 use std::collections::{BTreeSet, HashMap};
@@ -25,12 +26,13 @@ use std::net::Ipv4Addr;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netkit_model::{Diagnostic, Topology};
 
-use crate::keep::Kept;
+use crate::keep::{Kept, KeptLink};
 use crate::{
     DevicePlan, DnsPlan, DnsRecord, InterfacePlan, InternetPlan, LinkPlan, NamedHostPlan,
     PLAN_FORMAT, Plan, Pools, SegmentPlan, SitePlan, SnmpPlan, default_cost,
 };
-use alloc::{FamReq, LinkReq, LoopReq, Pin, PoolSrc, SegReq, SiteReq};
+use alloc::{FamOut, FamReq, LinkReq, LoopReq, Pin, PoolSrc, SegReq, SiteReq};
+use requests::{v4_request, v6_request};
 use space::{Block, Fam, from_v4, from_v6, to_v4, to_v6, v4_addr, v6_addr};
 
 /// The internet uplink of the edge device: TEST-NET-3 (RFC 5737), the upstream
@@ -108,11 +110,112 @@ fn link_ends(fam: Fam, b: Block) -> (u128, u128) {
 
 pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec<Diagnostic>> {
     let kept = previous.map(Kept::from_plan).unwrap_or_default();
-    let mut errors: Vec<Diagnostic> = Vec::new();
     let a = &t.addressing;
-
+    let mut errors: Vec<Diagnostic> = Vec::new();
     // References the planner relies on (the model checks them too; a hand-built
-    // topology may not have been checked).
+    // topology may not have been checked), then the size of every segment.
+    let refs = references(t, &mut errors);
+    let (seg_sized, seg_len4) = segment_sizes(t, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let link_ids: Vec<(String, String, crate::keep::LinkAttrs)> = t
+        .links
+        .iter()
+        .map(|l| {
+            (
+                l.a.clone(),
+                l.b.clone(),
+                (
+                    l.bandwidth_bps,
+                    l.cost.unwrap_or_else(|| default_cost(l.bandwidth_bps)),
+                    l.description.clone(),
+                ),
+            )
+        })
+        .collect();
+    let kept_links = kept.match_links(&link_ids);
+    let l3 = layer3_devices(t);
+    // IPv4, then IPv6.
+    let p2p_len = if a.p2p_prefix == 30 { 30 } else { 31 };
+    let v4 = alloc::allocate(&v4_request(t, &kept, &kept_links, &seg_len4, &l3, p2p_len))?;
+    let v6 = match a.ipv6 {
+        None => None,
+        Some(pool6) => Some(alloc::allocate(&v6_request(
+            t,
+            &kept,
+            &kept_links,
+            &l3,
+            pool6,
+        )?)?),
+    };
+    let if_names = interface_names(t, &kept_links, &refs.link_devs);
+    let links = link_plans(t, &v4, v6.as_ref(), &kept_links, &refs.link_devs, &if_names);
+    let sites = site_plans(t, &v4, v6.as_ref(), &refs.gateways, &seg_sized);
+    let devices = device_plans(t, &v4, v6.as_ref(), &l3, &refs, &links, &sites);
+    let internet = t.internet.as_ref().map(|inet| InternetPlan {
+        edge: inet.edge.clone(),
+        uplink_prefix: UPLINK_PREFIX,
+        edge_address: EDGE_ADDRESS,
+        upstream_address: UPSTREAM_ADDRESS,
+        edge_interface: UPLINK_INTERFACE.to_string(),
+    });
+    let dns = dns_plan(t, refs.dns_server, &devices, &sites);
+    let snmp = t.snmp.as_ref().map(|s| SnmpPlan {
+        version: s.version,
+        community: s.community.clone(),
+        user: s.user.clone(),
+        auth_protocol: s.auth_protocol.clone(),
+        auth_password: s.auth_password.clone(),
+        priv_protocol: s.priv_protocol.clone(),
+        priv_password: s.priv_password.clone(),
+    });
+    Ok(Plan {
+        format: PLAN_FORMAT.to_string(),
+        name: t.name.clone(),
+        description: t.description.clone(),
+        routing: t.routing,
+        pools: Pools {
+            ipv4: a.ipv4,
+            ipv6: a.ipv6,
+            wan: to_v4(v4.wan),
+            loopbacks: to_v4(v4.lo),
+            wan6: v6.as_ref().map(|v| to_v6(v.wan)),
+            loopbacks6: v6.as_ref().map(|v| to_v6(v.lo)),
+            p2p_prefix: p2p_len,
+            growth_percent: a.growth_percent,
+            reserve: a.reserve.clone(),
+        },
+        sites,
+        devices,
+        links,
+        routes: Default::default(),
+        filters: Default::default(),
+        ospf: None,
+        internet,
+        dns,
+        snmp,
+        layer2: Default::default(),
+    })
+}
+
+/// The (site, device) of each end of a link.
+type LinkEnds = ((usize, usize), (usize, usize));
+
+/// What the steps below need of the topology's references, by index.
+struct Refs {
+    /// Per site, per segment: the index of its gateway device in the site.
+    gateways: Vec<Vec<usize>>,
+    /// Per link: the (site, device) of each end.
+    link_devs: Vec<LinkEnds>,
+    /// The (site, device) of the internet edge.
+    edge: Option<(usize, usize)>,
+    /// The (site, segment, named host) of the DNS server.
+    dns_server: Option<(usize, usize, usize)>,
+}
+
+/// Gateways, link ends, the internet edge and the DNS server, resolved to indexes.
+fn references(t: &Topology, errors: &mut Vec<Diagnostic>) -> Refs {
     let mut names = Names {
         devices: HashMap::new(),
     };
@@ -264,8 +367,17 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
             ),
         }
     }
+    Refs {
+        gateways,
+        link_devs,
+        edge,
+        dns_server,
+    }
+}
 
-    // Segment sizes.
+/// Per site, per segment: the hosts it is sized for and its IPv4 prefix length.
+fn segment_sizes(t: &Topology, errors: &mut Vec<Diagnostic>) -> (Vec<Vec<u64>>, Vec<Vec<u8>>) {
+    let a = &t.addressing;
     let mut seg_sized: Vec<Vec<u64>> = Vec::new();
     let mut seg_len4: Vec<Vec<u8>> = Vec::new();
     for s in &t.sites {
@@ -357,28 +469,12 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
         seg_sized.push(sized_row);
         seg_len4.push(len_row);
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    (seg_sized, seg_len4)
+}
 
-    let link_ids: Vec<(String, String, crate::keep::LinkAttrs)> = t
-        .links
-        .iter()
-        .map(|l| {
-            (
-                l.a.clone(),
-                l.b.clone(),
-                (
-                    l.bandwidth_bps,
-                    l.cost.unwrap_or_else(|| default_cost(l.bandwidth_bps)),
-                    l.description.clone(),
-                ),
-            )
-        })
-        .collect();
-    let kept_links = kept.match_links(&link_ids);
-    let l3: Vec<(usize, usize)> = t
-        .sites
+/// The (site, device) of every layer-3 device, in topology order.
+fn layer3_devices(t: &Topology) -> Vec<(usize, usize)> {
+    t.sites
         .iter()
         .enumerate()
         .flat_map(|(si, s)| {
@@ -388,207 +484,24 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
                 .filter(|(_, d)| d.kind.is_layer3())
                 .map(move |(di, _)| (si, di))
         })
-        .collect();
-    let dev_id =
-        |(si, di): (usize, usize)| format!("{}.{}", t.sites[si].name, t.sites[si].devices[di].name);
-    let link_what = |i: usize| format!("link {i} ({} - {})", t.links[i].a, t.links[i].b);
+        .collect()
+}
 
-    // IPv4.
-    let p2p_len = if a.p2p_prefix == 30 { 30 } else { 31 };
-    let v4req = FamReq {
-        fam: Fam::V4,
-        pool_name: "addressing.ipv4",
-        pool: from_v4(a.ipv4),
-        pool_span: a.spans.ipv4,
-        reserves: a
-            .reserve
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| match r {
-                IpNet::V4(n) => Some(Pin {
-                    block: from_v4(*n),
-                    span: a.spans.reserve.get(i).copied(),
-                }),
-                IpNet::V6(_) => None,
-            })
-            .collect(),
-        sites: t
-            .sites
-            .iter()
-            .enumerate()
-            .map(|(si, s)| SiteReq {
-                name: s.name.clone(),
-                span: s.span,
-                pin: s.prefix.map(|p| Pin {
-                    block: from_v4(p),
-                    span: s.prefix_span.or(Some(s.span)),
-                }),
-                kept: kept.site4.get(&s.name).map(|p| from_v4(*p)),
-                segs: s
-                    .segments
-                    .iter()
-                    .enumerate()
-                    .map(|(gi, g)| {
-                        let id = format!("{}.{}", s.name, g.name);
-                        SegReq {
-                            kept: kept.seg4.get(&id).map(|p| from_v4(*p)),
-                            id,
-                            len: seg_len4[si][gi],
-                            pin: g.prefix.map(|p| Pin {
-                                block: from_v4(p),
-                                span: g.prefix_span.or(Some(g.span)),
-                            }),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect(),
-        links: t
-            .links
-            .iter()
-            .enumerate()
-            .map(|(i, l)| LinkReq {
-                what: link_what(i),
-                span: l.span,
-                pin: l.prefix.map(|p| Pin {
-                    block: from_v4(p),
-                    span: Some(l.span),
-                }),
-                kept: kept_links[i].map(|k| from_v4(k.prefix)),
-            })
-            .collect(),
-        loops: l3
-            .iter()
-            .map(|&(si, di)| {
-                let id = dev_id((si, di));
-                LoopReq {
-                    kept: kept.loop4.get(&id).map(|p| from_v4(*p)),
-                    device: id,
-                    span: t.sites[si].devices[di].span,
-                }
-            })
-            .collect(),
-        wan: match a.wan {
-            Some(w) => PoolSrc::Explicit(from_v4(w), a.spans.wan.unwrap_or_default()),
-            None => PoolSrc::Carved {
-                kept: kept.wan.map(from_v4),
-                default_len: default_carve_len(a.ipv4.prefix_len()),
-            },
-        },
-        lo: match a.loopbacks {
-            Some(w) => PoolSrc::Explicit(from_v4(w), a.spans.loopbacks.unwrap_or_default()),
-            None => PoolSrc::Carved {
-                kept: kept.loopbacks.map(from_v4),
-                default_len: default_carve_len(a.ipv4.prefix_len()),
-            },
-        },
-        p2p_len,
-        loop_len: 32,
-        roomy: roomy_v4,
-    };
-    let v4 = alloc::allocate(&v4req)?;
+fn dev_id(t: &Topology, (si, di): (usize, usize)) -> String {
+    format!("{}.{}", t.sites[si].name, t.sites[si].devices[di].name)
+}
 
-    // IPv6.
-    let v6 = match a.ipv6 {
-        None => None,
-        Some(pool6) => {
-            if pool6.prefix_len() > 62 {
-                return Err(vec![
-                    Diagnostic::error(
-                        a.spans.ipv6.or(Some(a.spans.ipv4)),
-                        format!(
-                            "addressing.ipv6 {pool6} is too small: segments take a /64 each, and links and loopbacks a /64 each"
-                        ),
-                    )
-                    .with_hint("use a /48 (or at least a /60)"),
-                ]);
-            }
-            let req = FamReq {
-                fam: Fam::V6,
-                pool_name: "addressing.ipv6",
-                pool: from_v6(pool6),
-                pool_span: a.spans.ipv6.unwrap_or_default(),
-                reserves: a
-                    .reserve
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| match r {
-                        IpNet::V6(n) => Some(Pin {
-                            block: from_v6(*n),
-                            span: a.spans.reserve.get(i).copied(),
-                        }),
-                        IpNet::V4(_) => None,
-                    })
-                    .collect(),
-                sites: t
-                    .sites
-                    .iter()
-                    .map(|s| SiteReq {
-                        name: s.name.clone(),
-                        span: s.span,
-                        pin: s.prefix6.map(|p| Pin {
-                            block: from_v6(p),
-                            span: Some(s.span),
-                        }),
-                        kept: kept.site6.get(&s.name).map(|p| from_v6(*p)),
-                        segs: s
-                            .segments
-                            .iter()
-                            .map(|g| {
-                                let id = format!("{}.{}", s.name, g.name);
-                                SegReq {
-                                    kept: kept.seg6.get(&id).map(|p| from_v6(*p)),
-                                    id,
-                                    len: g.prefix6.map_or(64, |p| p.prefix_len()),
-                                    pin: g.prefix6.map(|p| Pin {
-                                        block: from_v6(p),
-                                        span: Some(g.span),
-                                    }),
-                                }
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                links: t
-                    .links
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| LinkReq {
-                        what: link_what(i),
-                        span: l.span,
-                        pin: None,
-                        kept: kept_links[i].and_then(|k| k.prefix6).map(from_v6),
-                    })
-                    .collect(),
-                loops: l3
-                    .iter()
-                    .map(|&(si, di)| {
-                        let id = dev_id((si, di));
-                        LoopReq {
-                            kept: kept.loop6.get(&id).map(|p| from_v6(*p)),
-                            device: id,
-                            span: t.sites[si].devices[di].span,
-                        }
-                    })
-                    .collect(),
-                wan: PoolSrc::Carved {
-                    kept: kept.wan6.map(from_v6),
-                    default_len: 64,
-                },
-                lo: PoolSrc::Carved {
-                    kept: kept.loopbacks6.map(from_v6),
-                    default_len: 64,
-                },
-                p2p_len: 127,
-                loop_len: 128,
-                roomy: roomy_v6,
-            };
-            Some(alloc::allocate(&req)?)
-        }
-    };
+fn link_what(t: &Topology, i: usize) -> String {
+    format!("link {i} ({} - {})", t.links[i].a, t.links[i].b)
+}
 
-    // Interface names of link ends: kept names first, then the lowest free `ethN`
-    // (N from 1) per device, in link order.
+/// Interface names of link ends: kept names first, then the lowest free `ethN`
+/// (N from 1) per device, in link order.
+fn interface_names(
+    t: &Topology,
+    kept_links: &[Option<&KeptLink>],
+    link_devs: &[LinkEnds],
+) -> Vec<[Option<String>; 2]> {
     let mut used: HashMap<(usize, usize), BTreeSet<String>> = HashMap::new();
     let mut if_names: Vec<[Option<String>; 2]> = vec![[None, None]; t.links.len()];
     for (i, l) in t.links.iter().enumerate() {
@@ -630,8 +543,18 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
             if_names[i][side] = Some(name);
         }
     }
+    if_names
+}
 
-    // Links.
+/// The links: prefixes, the address of each end (kept on its side), interfaces.
+fn link_plans(
+    t: &Topology,
+    v4: &FamOut,
+    v6: Option<&FamOut>,
+    kept_links: &[Option<&KeptLink>],
+    link_devs: &[LinkEnds],
+    if_names: &[[Option<String>; 2]],
+) -> Vec<LinkPlan> {
     let fam4 = Fam::V4;
     let mut links: Vec<LinkPlan> = Vec::new();
     for (i, l) in t.links.iter().enumerate() {
@@ -680,13 +603,23 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
             description: l.description.clone(),
         });
     }
+    links
+}
 
-    // Sites and segments.
-    let fqdn = |host: &str, site: &str| {
-        t.dns
-            .as_ref()
-            .map(|d| format!("{host}.{site}.{}", d.domain))
-    };
+fn fqdn(t: &Topology, host: &str, site: &str) -> Option<String> {
+    t.dns
+        .as_ref()
+        .map(|d| format!("{host}.{site}.{}", d.domain))
+}
+
+/// Sites and their segments: prefixes, gateways, interfaces, named hosts.
+fn site_plans(
+    t: &Topology,
+    v4: &FamOut,
+    v6: Option<&FamOut>,
+    gateways: &[Vec<usize>],
+    seg_sized: &[Vec<u64>],
+) -> Vec<SitePlan> {
     let mut sites: Vec<SitePlan> = Vec::new();
     for (si, s) in t.sites.iter().enumerate() {
         let mut segments = Vec::new();
@@ -728,7 +661,7 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
                         address: Ipv4Addr::from(net.wrapping_add(n.host)),
                         address6: p6.map(|p| v6_addr(u128::from(p.network()) + u128::from(n.host))),
                         services: n.services.clone(),
-                        fqdn: fqdn(&n.name, &s.name),
+                        fqdn: fqdn(t, &n.name, &s.name),
                     })
                     .collect(),
             });
@@ -742,8 +675,20 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
             segments,
         });
     }
+    sites
+}
 
-    // Devices.
+/// Devices: loopbacks and interfaces (link ends, segment gateways, the uplink).
+fn device_plans(
+    t: &Topology,
+    v4: &FamOut,
+    v6: Option<&FamOut>,
+    l3: &[(usize, usize)],
+    refs: &Refs,
+    links: &[LinkPlan],
+    sites: &[SitePlan],
+) -> Vec<DevicePlan> {
+    let (gateways, link_devs, edge) = (&refs.gateways, &refs.link_devs, refs.edge);
     let mut loop_of: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, &d) in l3.iter().enumerate() {
         loop_of.insert(d, i);
@@ -828,23 +773,24 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
                 name: d.name.clone(),
                 description: d.description.clone(),
                 model: d.model.clone(),
-                fqdn: fqdn(&d.name, &s.name),
+                fqdn: fqdn(t, &d.name, &s.name),
             });
         }
     }
+    devices
+}
 
-    let internet = t.internet.as_ref().map(|inet| InternetPlan {
-        edge: inet.edge.clone(),
-        uplink_prefix: UPLINK_PREFIX,
-        edge_address: EDGE_ADDRESS,
-        upstream_address: UPSTREAM_ADDRESS,
-        edge_interface: UPLINK_INTERFACE.to_string(),
-    });
-
-    let dns = match (&t.dns, dns_server) {
+/// Records for every device (loopbacks) and named host, when the topology has `dns`.
+fn dns_plan(
+    t: &Topology,
+    dns_server: Option<(usize, usize, usize)>,
+    devices: &[DevicePlan],
+    sites: &[SitePlan],
+) -> Option<DnsPlan> {
+    match (&t.dns, dns_server) {
         (Some(d), Some((si, gi, ni))) => {
             let mut records: Vec<DnsRecord> = Vec::new();
-            for dev in &devices {
+            for dev in devices {
                 let Some(name) = &dev.fqdn else { continue };
                 if let Some(l) = dev.loopback {
                     records.push(DnsRecord {
@@ -884,43 +830,5 @@ pub(crate) fn address(t: &Topology, previous: Option<&Plan>) -> Result<Plan, Vec
             })
         }
         _ => None,
-    };
-
-    let snmp = t.snmp.as_ref().map(|s| SnmpPlan {
-        version: s.version,
-        community: s.community.clone(),
-        user: s.user.clone(),
-        auth_protocol: s.auth_protocol.clone(),
-        auth_password: s.auth_password.clone(),
-        priv_protocol: s.priv_protocol.clone(),
-        priv_password: s.priv_password.clone(),
-    });
-
-    Ok(Plan {
-        format: PLAN_FORMAT.to_string(),
-        name: t.name.clone(),
-        description: t.description.clone(),
-        routing: t.routing,
-        pools: Pools {
-            ipv4: a.ipv4,
-            ipv6: a.ipv6,
-            wan: to_v4(v4.wan),
-            loopbacks: to_v4(v4.lo),
-            wan6: v6.as_ref().map(|v| to_v6(v.wan)),
-            loopbacks6: v6.as_ref().map(|v| to_v6(v.lo)),
-            p2p_prefix: p2p_len,
-            growth_percent: a.growth_percent,
-            reserve: a.reserve.clone(),
-        },
-        sites,
-        devices,
-        links,
-        routes: Default::default(),
-        filters: Default::default(),
-        ospf: None,
-        internet,
-        dns,
-        snmp,
-        layer2: Default::default(),
-    })
+    }
 }

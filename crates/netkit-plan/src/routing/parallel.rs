@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
+use netkit_model::{Diagnostic, Topology};
+
 use super::tables::{Spt, Tables};
-use crate::Route;
+use crate::{Plan, Route};
 
 /// Devices per unit of work: enough to amortize the hand-over, small enough to keep
 /// the work balanced and the memory in flight low.
@@ -136,4 +138,25 @@ where
         }
         result
     })
+}
+
+/// Compute every layer-3 device's table, on every core (in device-id order, see `in_order`).
+pub(super) fn compute(
+    plan: &Plan,
+    topology: Option<&Topology>,
+) -> Result<BTreeMap<String, Vec<Route>>, Vec<Diagnostic>> {
+    let t = Tables::new(plan, topology)?;
+    let mut out = BTreeMap::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let done: Result<(), std::convert::Infallible> = in_order(
+        &t,
+        threads,
+        |id, table| (id.to_string(), table),
+        |(id, table)| {
+            out.insert(id, table);
+            Ok(())
+        },
+    );
+    let Ok(()) = done;
+    Ok(out)
 }

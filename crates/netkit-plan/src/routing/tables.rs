@@ -12,7 +12,7 @@
 //! own route, which longest-prefix match prefers anyway.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -248,27 +248,6 @@ pub(super) struct Tables<'a> {
     edge: Option<(usize, &'a InternetPlan)>,
     ospf: bool,
     dual: bool,
-}
-
-/// Compute every layer-3 device's table, on every core (see `parallel.rs`).
-pub(super) fn compute(
-    plan: &Plan,
-    topology: Option<&Topology>,
-) -> Result<BTreeMap<String, Vec<Route>>, Vec<Diagnostic>> {
-    let t = Tables::new(plan, topology)?;
-    let mut out = BTreeMap::new();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let done: Result<(), std::convert::Infallible> = super::parallel::in_order(
-        &t,
-        threads,
-        |id, table| (id.to_string(), table),
-        |(id, table)| {
-            out.insert(id, table);
-            Ok(())
-        },
-    );
-    let Ok(()) = done;
-    Ok(out)
 }
 
 /// The table of one layer-3 device (`None`: no such layer-3 device).

@@ -9,6 +9,20 @@ use netkit_model::Proto;
 use crate::context::CheckContext;
 use crate::resolve;
 
+impl CheckContext {
+    /// The positive control of `node`, run once per run and shared: proof that
+    /// probes from `node` work at all (its gateway answers ping, or else the
+    /// internet, or else the DNS server answers). `Ok(what answered)`;
+    /// `Err(reason)` when nothing did, so that silence cannot be read as isolation.
+    pub async fn positive_control(&self, node: &str) -> Result<String, String> {
+        let cell = {
+            let mut map = self.controls.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(node.to_string()).or_default().clone()
+        };
+        cell.get_or_init(|| run(self, node)).await.clone()
+    }
+}
+
 /// Try, in order: the source's own gateway (segments and named hosts) or its
 /// first link neighbour (devices); the internet's upstream; the DNS server.
 /// `Ok(what answered)`, or `Err(one sentence)`.

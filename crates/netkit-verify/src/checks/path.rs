@@ -99,11 +99,13 @@ pub async fn run(
     // The devices on the way: drop a final destination that is not a device (a
     // named host or test host answering for itself).
     let mut devices: Vec<String> = named.clone();
+    let mut host_dropped = false;
     if let (Some(last), Some(hop)) = (devices.last(), fig.hops.last())
         && hop.kind == Some(HopKind::Destination)
         && ctx.plan.device(last).is_none()
     {
         devices.pop();
+        host_dropped = true;
     }
     let measured = json!({
         "hops": fig.hops,
@@ -132,12 +134,9 @@ pub async fn run(
     // answered must be the planned one.
     let silent = devices.iter().filter(|d| *d == "*").count();
     if silent > 0
-        && expected_paths.iter().any(|p| {
-            p.len() == devices.len()
-                && p.iter()
-                    .zip(&devices)
-                    .all(|(want, got)| got == "*" || want == got)
-        })
+        && expected_paths
+            .iter()
+            .any(|p| matches_with_silent_hops(p, &devices, !host_dropped))
     {
         let mut measured = measured;
         measured["silent_hops"] = json!(silent);
@@ -157,4 +156,64 @@ pub async fn run(
         measured,
         format!("the path went {shown}, but {source_of_expectation} {want}"),
     )
+}
+
+/// Whether the devices a trace saw (`*` for a hop that stayed silent) can be the
+/// planned path `want`: every hop that answered is the planned one, and silent
+/// hops stand for planned ones. A run of silent hops just before the destination
+/// may also be the destination's own answers lost to ICMP rate limiting (its
+/// answers to probes with a TTL larger than the path), so the trace may be longer
+/// than the path by such a run. `ends_at_device`: the destination is the last
+/// planned device (it answered for itself), not a host behind it.
+fn matches_with_silent_hops(want: &[String], got: &[String], ends_at_device: bool) -> bool {
+    let same = |w: &[String], g: &[String]| {
+        w.len() == g.len() && w.iter().zip(g).all(|(w, g)| g == "*" || w == g)
+    };
+    let silent = |g: &[String]| g.iter().all(|d| d == "*");
+    if want.is_empty() || want.len() > got.len() {
+        return false;
+    }
+    if ends_at_device {
+        let n = want.len();
+        got.last() == want.last()
+            && same(&want[..n - 1], &got[..n - 1])
+            && silent(&got[n - 1..got.len() - 1])
+    } else {
+        same(want, &got[..want.len()]) && silent(&got[want.len()..])
+    }
+}
+
+#[cfg(test)]
+mod silent_hops {
+    use super::matches_with_silent_hops as m;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn silent_hops_match_planned_ones_and_lost_destination_answers() {
+        let want = v(&["marseille.r1", "hq.r1"]);
+        // Same length, a silent hop.
+        assert!(m(&want, &v(&["*", "hq.r1"]), true));
+        // The destination's answers to TTL 2..5 lost, its answer to TTL 6 seen.
+        assert!(m(
+            &want,
+            &v(&["marseille.r1", "*", "*", "*", "*", "hq.r1"]),
+            true
+        ));
+        // A host behind the last device: trailing silence after the planned path.
+        assert!(m(&want, &v(&["marseille.r1", "hq.r1", "*", "*"]), false));
+    }
+
+    #[test]
+    fn an_answering_hop_off_the_plan_never_matches() {
+        let want = v(&["marseille.r1", "hq.r1"]);
+        assert!(!m(&want, &v(&["marseille.r1", "hq.fw1", "hq.r1"]), true));
+        assert!(!m(&want, &v(&["lyon.r1", "*", "hq.r1"]), true));
+        assert!(!m(&want, &v(&["marseille.r1", "*", "lyon.r1"]), true));
+        // Shorter than the plan: a planned hop is missing.
+        assert!(!m(&v(&["a", "b", "c"]), &v(&["a", "c"]), true));
+        assert!(!m(&want, &v(&["marseille.r1", "hq.r1", "hq.fw1"]), false));
+    }
 }

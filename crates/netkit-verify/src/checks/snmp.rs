@@ -84,8 +84,12 @@ async fn read_and_compare(
     wanted: &[Expectation],
 ) -> Result<(String, DriftReport, serde_json::Value), String> {
     let (ns, addr) = agent_of(ctx, device)?;
-    let creds = netkit_snmp::credentials::resolve(ctx.plan.snmp.as_ref(), None, ctx.lab.as_deref())
-        .map_err(|e| e.to_string())?;
+    let creds = netkit_snmp::credentials::resolve(
+        ctx.plan.snmp.as_ref(),
+        None,
+        ctx.lab.as_deref().zip(ctx.lab_secrets.as_deref()),
+    )
+    .map_err(|e| e.to_string())?;
     let version = creds.version_label();
     let mut target = Target::new(addr, creds).in_namespace(ns.clone());
     target.timeout = ctx.probe.timeout;
