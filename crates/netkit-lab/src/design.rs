@@ -7,106 +7,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netkit_model::RoutingMode;
 use netkit_plan::{Plan, RouteKind};
-use serde::{Deserialize, Serialize};
 
 use crate::namespace_name;
 
-/// What a lab node is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NodeKind {
-    /// A layer-3 device (router, l3-switch, firewall): forwards.
-    Device,
-    /// A segment's test host, at the segment's last usable address.
-    TestHost,
-    /// A named host of a segment, at its planned address.
-    NamedHost,
-    /// The upstream behind the internet edge (TEST-NET-3).
-    Internet,
-    /// A switch of the access layer: one bridge per VLAN (`switching`).
-    Switch,
-    /// An access point: one bridge per SSID VLAN, its wireless client behind it.
-    AccessPoint,
-    /// A test host behind the SSID of an access point (a segment's test host when
-    /// the segment is only on Wi-Fi, or its extra client `site.segment.wifi-AP`).
-    WirelessClient,
-}
-
-/// Interface indexes chosen by the lab start here (a fresh namespace has `lo` = 1,
-/// and fallback tunnel devices may take a few low indexes).
-const FIRST_IFINDEX: u32 = 100;
-
-#[derive(Debug, Clone)]
-pub struct NodeDesign {
-    pub id: String,
-    pub ns: String,
-    pub kind: NodeKind,
-    pub loopbacks: Vec<IpNet>,
-    next_ifindex: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct BridgeDesign {
-    pub node: usize,
-    pub name: String,
-    pub index: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct VethDesign {
-    pub what: String,
-    pub link: Option<usize>,
-    pub a: usize,
-    pub a_if: String,
-    pub a_index: u32,
-    /// Bridge (index in node `a`) the `a` end is a port of.
-    pub a_master: Option<u32>,
-    pub b: usize,
-    pub b_if: String,
-    pub b_index: u32,
-    /// Bridge (index in node `b`) the `b` end is a port of.
-    pub b_master: Option<u32>,
-    pub rate_bps: Option<u64>,
-}
-
-#[derive(Debug, Clone)]
-pub struct AddrDesign {
-    pub node: usize,
-    pub index: u32,
-    pub ifname: String,
-    pub net: IpNet,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct HopDesign {
-    pub gateway: Option<IpAddr>,
-    pub index: u32,
-    pub ifname: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct RouteDesign {
-    pub node: usize,
-    pub destination: IpNet,
-    pub hops: Vec<HopDesign>,
-    pub metric: Option<u32>,
-}
-
-/// Everything `up` builds from a plan.
-#[derive(Debug, Clone)]
-pub struct Design {
-    pub lab: String,
-    pub routing: RoutingMode,
-    pub nodes: Vec<NodeDesign>,
-    pub bridges: Vec<BridgeDesign>,
-    pub veths: Vec<VethDesign>,
-    pub addresses: Vec<AddrDesign>,
-    pub routes: Vec<RouteDesign>,
-    /// Default gateway of host nodes, by node index.
-    pub gateways: BTreeMap<usize, IpAddr>,
-    /// What cannot be reproduced from the plan, one sentence each.
-    pub warnings: Vec<String>,
-}
+pub use crate::design_types::*;
 
 /// The IPv6 address at the same offset in `net6` as `v4` has in `net4`.
 pub fn same_offset6(net4: Ipv4Net, v4: Ipv4Addr, net6: Ipv6Net) -> Ipv6Addr {

@@ -9,6 +9,7 @@
 //! (that is `netkit-verify`).
 
 mod design;
+mod design_types;
 mod error;
 mod lifecycle;
 mod netlink;

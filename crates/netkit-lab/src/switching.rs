@@ -15,7 +15,7 @@ use std::net::Ipv4Addr;
 
 use netkit_plan::Plan;
 
-use crate::design::{BridgeDesign, Design, NodeKind, VethDesign};
+use crate::design_types::{BridgeDesign, Design, NodeKind, VethDesign};
 
 /// A bridge that hosts plug into.
 #[derive(Debug, Clone)]
@@ -329,7 +329,7 @@ mod tests {
     use netkit_model::RoutingMode;
     use netkit_plan::Plan;
 
-    use crate::design::{Design, NodeKind};
+    use crate::design_types::{Design, NodeKind};
 
     fn plan() -> Plan {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/test_data/access_lab.yaml");
