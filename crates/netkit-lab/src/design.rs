@@ -7,97 +7,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use netkit_model::RoutingMode;
 use netkit_plan::{Plan, RouteKind};
-use serde::{Deserialize, Serialize};
 
 use crate::namespace_name;
 
-/// What a lab node is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NodeKind {
-    /// A layer-3 device (router, l3-switch, firewall): forwards.
-    Device,
-    /// A segment's test host, at the segment's last usable address.
-    TestHost,
-    /// A named host of a segment, at its planned address.
-    NamedHost,
-    /// The upstream behind the internet edge (TEST-NET-3).
-    Internet,
-}
-
-/// Interface indexes chosen by the lab start here (a fresh namespace has `lo` = 1,
-/// and fallback tunnel devices may take a few low indexes).
-const FIRST_IFINDEX: u32 = 100;
-
-#[derive(Debug, Clone)]
-pub struct NodeDesign {
-    pub id: String,
-    pub ns: String,
-    pub kind: NodeKind,
-    pub loopbacks: Vec<IpNet>,
-    next_ifindex: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct BridgeDesign {
-    pub node: usize,
-    pub name: String,
-    pub index: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct VethDesign {
-    pub what: String,
-    pub link: Option<usize>,
-    pub a: usize,
-    pub a_if: String,
-    pub a_index: u32,
-    /// Bridge (index in node `a`) the `a` end is a port of.
-    pub a_master: Option<u32>,
-    pub b: usize,
-    pub b_if: String,
-    pub b_index: u32,
-    pub rate_bps: Option<u64>,
-}
-
-#[derive(Debug, Clone)]
-pub struct AddrDesign {
-    pub node: usize,
-    pub index: u32,
-    pub ifname: String,
-    pub net: IpNet,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct HopDesign {
-    pub gateway: Option<IpAddr>,
-    pub index: u32,
-    pub ifname: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct RouteDesign {
-    pub node: usize,
-    pub destination: IpNet,
-    pub hops: Vec<HopDesign>,
-    pub metric: Option<u32>,
-}
-
-/// Everything `up` builds from a plan.
-#[derive(Debug, Clone)]
-pub struct Design {
-    pub lab: String,
-    pub routing: RoutingMode,
-    pub nodes: Vec<NodeDesign>,
-    pub bridges: Vec<BridgeDesign>,
-    pub veths: Vec<VethDesign>,
-    pub addresses: Vec<AddrDesign>,
-    pub routes: Vec<RouteDesign>,
-    /// Default gateway of host nodes, by node index.
-    pub gateways: BTreeMap<usize, IpAddr>,
-    /// What cannot be reproduced from the plan, one sentence each.
-    pub warnings: Vec<String>,
-}
+pub use crate::design_types::*;
 
 /// The IPv6 address at the same offset in `net6` as `v4` has in `net4`.
 pub fn same_offset6(net4: Ipv4Net, v4: Ipv4Addr, net6: Ipv6Net) -> Ipv6Addr {
@@ -153,13 +66,18 @@ impl Design {
                 b,
                 b_if: link.b_interface.clone(),
                 b_index,
+                b_master: None,
                 rate_bps: link.bandwidth_bps,
             });
             ifindex.insert((a, link.a_interface.clone()), a_index);
             ifindex.insert((b, link.b_interface.clone()), b_index);
         }
 
-        // Segments: a veth to the test host, or a bridge when named hosts share it.
+        // The access layer: switches, access points, trunks, gateway ends.
+        let switched = crate::switching::build(&mut d, plan, &mut ifindex);
+
+        // Segments: a veth to the test host, or a bridge when named hosts share it;
+        // on switches, a port of the first switch's (or access point's) VLAN bridge.
         let segments: Vec<_> = plan.segments().cloned().collect();
         for seg in &segments {
             let Some(g) = node_of(&d, &seg.gateway_device) else {
@@ -177,9 +95,17 @@ impl Design {
                 let h = d.add_node(&n.id, NodeKind::NamedHost, Vec::new());
                 hosts.push((h, n.address, n.address6));
             }
-            let gw_index;
-            if let [(host, _, _)] = hosts[..] {
-                gw_index = d.take_index(g);
+            if let Some(sw) = switched.get(&seg.id) {
+                let nodes: Vec<usize> = hosts.iter().map(|h| h.0).collect();
+                crate::switching::attach_hosts(&mut d, &seg.id, &sw.wired, &nodes);
+                if let Some((id, address, at)) = &sw.client {
+                    let c = d.add_node(id, NodeKind::TestHost, Vec::new());
+                    crate::switching::attach_hosts(&mut d, &seg.id, at, &[c]);
+                    hosts.push((c, *address, None));
+                }
+            } else if let [(host, _, _)] = hosts[..] {
+                let gw_index = d.take_index(g);
+                ifindex.insert((g, seg.interface.clone()), gw_index);
                 let h_index = d.take_index(host);
                 d.veths.push(VethDesign {
                     what: format!("segment {}", seg.id),
@@ -191,10 +117,12 @@ impl Design {
                     b: host,
                     b_if: "eth0".into(),
                     b_index: h_index,
+                    b_master: None,
                     rate_bps: None,
                 });
             } else {
-                gw_index = d.take_index(g);
+                let gw_index = d.take_index(g);
+                ifindex.insert((g, seg.interface.clone()), gw_index);
                 d.bridges.push(BridgeDesign {
                     node: g,
                     name: seg.interface.clone(),
@@ -213,11 +141,11 @@ impl Design {
                         b: *h,
                         b_if: "eth0".into(),
                         b_index: h_index,
+                        b_master: None,
                         rate_bps: None,
                     });
                 }
             }
-            ifindex.insert((g, seg.interface.clone()), gw_index);
             for (h, v4, v6) in hosts {
                 let eth0 = d
                     .veths
@@ -281,6 +209,7 @@ impl Design {
                 b: up,
                 b_if: "eth0".into(),
                 b_index: u_index,
+                b_master: None,
                 rate_bps: None,
             });
             ifindex.insert((edge, inet.edge_interface.clone()), e_index);
@@ -405,7 +334,7 @@ impl Design {
         d
     }
 
-    fn add_node(&mut self, id: &str, kind: NodeKind, loopbacks: Vec<IpNet>) -> usize {
+    pub(crate) fn add_node(&mut self, id: &str, kind: NodeKind, loopbacks: Vec<IpNet>) -> usize {
         self.nodes.push(NodeDesign {
             id: id.to_string(),
             ns: namespace_name(&self.lab, id),
@@ -416,7 +345,7 @@ impl Design {
         self.nodes.len() - 1
     }
 
-    fn take_index(&mut self, node: usize) -> u32 {
+    pub(crate) fn take_index(&mut self, node: usize) -> u32 {
         let n = &mut self.nodes[node];
         let i = n.next_ifindex;
         n.next_ifindex += 1;

@@ -9,6 +9,7 @@
 //! (that is `netkit-verify`).
 
 mod design;
+mod design_types;
 mod error;
 mod lifecycle;
 mod netlink;
@@ -16,6 +17,7 @@ pub mod ns;
 mod procs;
 mod services;
 mod state;
+mod switching;
 mod trust;
 
 pub use design::{Design, NodeKind};

@@ -113,7 +113,7 @@ pub async fn veths_up(n: &Nodes<'_>, veths: &[VethDesign]) -> Result<()> {
         .flat_map(|v| {
             [
                 (v.a, v.a_index, v.a_if.as_str(), v.a_master),
-                (v.b, v.b_index, v.b_if.as_str(), None),
+                (v.b, v.b_index, v.b_if.as_str(), v.b_master),
             ]
         })
         .collect();

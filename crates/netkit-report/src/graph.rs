@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use netkit_plan::Plan;
 
+use crate::access_diagram;
 use crate::esc;
 use crate::i18n::{K, Lang};
 use crate::layout::{BoxKind, EdgeKind, Layout};
@@ -69,7 +70,8 @@ fn graph(plan: &Plan, layout: &Layout, l: Lang) -> Graph {
             .filter(|(_, d)| d.site == site.name)
         {
             let box_id = format!("device:{}", dev.id);
-            if !drawn(&box_id) {
+            let access = access_diagram::is_access_device(plan, &dev.id);
+            if !drawn(&box_id) && !access {
                 l2.push(format!("{} ({})", dev.name, kind_name(l, dev.kind)));
                 continue;
             }
@@ -149,6 +151,17 @@ fn graph(plan: &Plan, layout: &Layout, l: Lang) -> Graph {
             lines,
             kind: if wan { EdgeKind::Wan } else { EdgeKind::Intra },
         });
+    }
+    // The access layer under its gateways: trunks labelled with their VLANs.
+    for t in access_diagram::trunks(plan, None) {
+        if let (Some(a), Some(b)) = (node_of.get(&t.upper), node_of.get(&t.lower)) {
+            edges.push(GEdge {
+                a: a.clone(),
+                b: b.clone(),
+                lines: t.lines,
+                kind: EdgeKind::Intra,
+            });
+        }
     }
     if let Some(inet) = &plan.internet {
         clusters.push(GCluster {

@@ -9,6 +9,7 @@
 //! Free text from the topology is escaped for every syntax (see `esc`).
 
 mod acceptance;
+mod access_diagram;
 mod appendix;
 mod cabling;
 mod esc;

@@ -12,27 +12,52 @@ use crate::checks::{bandwidth, snmp};
 use crate::playbook::{Check, DnsCheck, IsolateCheck, PathCheck, ReachCheck, TcpCheck};
 use crate::resolve;
 
-/// Every derived check, in a stable order: reach/isolate per source segment, then
-/// services, DNS, paths, bandwidth, SNMP.
+/// Every derived check, in a stable order: reach/isolate per source segment (and
+/// per wireless client of the lab, [`Plan::wireless_clients`]), then services, DNS,
+/// paths, bandwidth, SNMP.
 pub fn derive(plan: &Plan) -> Vec<Check> {
     let mut out = Vec::new();
     let segments: Vec<&SegmentPlan> = plan.segments().collect();
-    for s in &segments {
+    let clients = plan.wireless_clients();
+    // Sources: every segment's test host (behind its first switch, or the SSID of
+    // its first access point when it is only on Wi-Fi), then the wireless clients
+    // that have a node of their own, each toward its own segment too.
+    let mut sources: Vec<(String, &SegmentPlan)> =
+        segments.iter().map(|s| (s.id.clone(), *s)).collect();
+    sources.extend(clients.iter().filter_map(|c| {
+        segments
+            .iter()
+            .find(|s| s.id == c.segment)
+            .map(|s| (c.id.clone(), *s))
+    }));
+    for (src, s) in &sources {
+        let own = src != &s.id;
         let mut reach: Vec<String> = Vec::new();
         let mut isolate: Vec<String> = Vec::new();
-        for t in segments.iter().filter(|t| t.id != s.id) {
+        for t in segments.iter().filter(|t| t.id != s.id || own) {
             // Isolation works both ways (SPEC): toward an isolated segment the plan's
             // inbound rules decide, and the segment stands for its host.
             let mut ends: Vec<(String, IpAddr)> = vec![(t.id.clone(), resolve::segment_target(t))];
-            ends.extend(
-                t.named
-                    .iter()
-                    .map(|n| (n.id.clone(), IpAddr::V4(n.address))),
-            );
+            if own && t.id == s.id {
+                // A wireless client reaches its own gateway across its access point.
+                ends = vec![(t.id.clone(), IpAddr::V4(t.gateway))];
+            } else {
+                ends.extend(
+                    t.named
+                        .iter()
+                        .map(|n| (n.id.clone(), IpAddr::V4(n.address))),
+                );
+                ends.extend(
+                    clients
+                        .iter()
+                        .filter(|c| c.segment == t.id)
+                        .map(|c| (c.id.clone(), IpAddr::V4(c.address))),
+                );
+            }
             for (id, addr) in ends {
                 // The plan's filters already encode isolation and every policy (an
                 // `allow` may open a hole in an isolated segment): they decide.
-                if resolve::allowed(plan, &s.id, addr, None, None) {
+                if resolve::allowed(plan, src, addr, None, None) {
                     reach.push(id);
                 } else {
                     isolate.push(id);
@@ -40,19 +65,19 @@ pub fn derive(plan: &Plan) -> Vec<Check> {
             }
         }
         if let Some(i) = &plan.internet
-            && resolve::allowed(plan, &s.id, IpAddr::V4(i.upstream_address), None, None)
+            && resolve::allowed(plan, src, IpAddr::V4(i.upstream_address), None, None)
         {
             reach.push("internet".into());
         }
         if !reach.is_empty() {
             out.push(Check::Reach(ReachCheck {
-                from: s.id.clone(),
+                from: src.clone(),
                 to: reach,
             }));
         }
         if !isolate.is_empty() {
             out.push(Check::Isolate(IsolateCheck {
-                from: s.id.clone(),
+                from: src.clone(),
                 to: isolate,
             }));
         }

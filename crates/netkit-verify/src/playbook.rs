@@ -833,6 +833,7 @@ pub fn validate(pb: &Playbook, plan: &netkit_plan::Plan) -> Vec<PlaybookError> {
                     NodeRef::Segment(_)
                         | NodeRef::NamedHost(_)
                         | NodeRef::Device(_)
+                        | NodeRef::Client(_)
                         | NodeRef::Site(_)
                 )
             )

@@ -19,6 +19,9 @@ pub fn site_of(plan: &Plan, node: &str) -> Option<String> {
     if let Some(d) = plan.device(node) {
         return Some(d.site.clone());
     }
+    if let Some(c) = plan.wireless_client(node) {
+        return plan.segment(&c.segment).map(|s| s.site.clone());
+    }
     plan.sites
         .iter()
         .find(|s| s.name == node)
@@ -31,6 +34,9 @@ pub enum NodeRef {
     Segment(String),
     NamedHost(String),
     Device(String),
+    /// A wireless client of the lab with a node of its own
+    /// (`hq.users.wifi-ap1`, [`Plan::wireless_clients`]).
+    Client(String),
     Site(String),
     Internet,
     Address(IpAddr),
@@ -46,6 +52,8 @@ pub fn classify(plan: &Plan, id: &str) -> Option<NodeRef> {
         Some(NodeRef::Device(id.to_string()))
     } else if plan.sites.iter().any(|s| s.name == id) {
         Some(NodeRef::Site(id.to_string()))
+    } else if plan.wireless_client(id).is_some() {
+        Some(NodeRef::Client(id.to_string()))
     } else if id == "internet" && plan.internet.is_some() {
         Some(NodeRef::Internet)
     } else {
@@ -126,6 +134,15 @@ pub fn targets(plan: &Plan, id: &str) -> Vec<Endpoint> {
             })
             .into_iter()
             .collect(),
+        Some(NodeRef::Client(c)) => plan
+            .wireless_client(&c)
+            .map(|w| Endpoint {
+                id: c.clone(),
+                address: IpAddr::V4(w.address),
+                segment: Some(w.segment),
+            })
+            .into_iter()
+            .collect(),
         Some(NodeRef::Device(d)) => device_address(plan, &d)
             .map(|a| Endpoint {
                 id: d.clone(),
@@ -175,7 +192,9 @@ pub fn sources(plan: &Plan, id: &str) -> Vec<String> {
             .flat_map(|s| &s.segments)
             .map(|s| s.id.clone())
             .collect(),
-        Some(NodeRef::Segment(_) | NodeRef::NamedHost(_) | NodeRef::Device(_)) => {
+        Some(
+            NodeRef::Segment(_) | NodeRef::NamedHost(_) | NodeRef::Device(_) | NodeRef::Client(_),
+        ) => {
             vec![id.to_string()]
         }
         _ => Vec::new(),
@@ -191,14 +210,19 @@ pub fn source_address(plan: &Plan, id: &str) -> Option<IpAddr> {
     if let Some((_, n)) = plan.named_host(id) {
         return Some(IpAddr::V4(n.address));
     }
+    if let Some(c) = plan.wireless_client(id) {
+        return Some(IpAddr::V4(c.address));
+    }
     device_address(plan, id)
 }
 
 /// The gateway device and gateway address of a source (segment or named host).
 pub fn source_gateway(plan: &Plan, id: &str) -> Option<(String, IpAddr)> {
+    let client = plan.wireless_client(id).map(|c| c.segment);
     let seg = plan
         .segment(id)
-        .or_else(|| plan.named_host(id).map(|(s, _)| s))?;
+        .or_else(|| plan.named_host(id).map(|(s, _)| s))
+        .or_else(|| client.and_then(|c| plan.segment(&c)))?;
     Some((seg.gateway_device.clone(), IpAddr::V4(seg.gateway)))
 }
 
@@ -269,6 +293,10 @@ pub fn address_owners(plan: &Plan) -> HashMap<IpAddr, String> {
         }
         m.entry(IpAddr::V4(seg.test_host()))
             .or_insert_with(|| format!("test host of {}", seg.id));
+    }
+    for c in plan.wireless_clients() {
+        m.entry(IpAddr::V4(c.address))
+            .or_insert_with(|| format!("wireless client {} on {}", c.id, c.ap));
     }
     if let Some(i) = &plan.internet {
         m.insert(IpAddr::V4(i.upstream_address), "internet".into());

@@ -21,8 +21,10 @@
 //! n-th access port of a segment on that switch), a cable id and a panel port by what
 //! the cable joins, a channel by the access point. New things take what is free.
 
+mod lab;
 mod types;
 
+pub use lab::WirelessClient;
 pub use types::*;
 
 use std::collections::{BTreeSet, HashMap, HashSet};

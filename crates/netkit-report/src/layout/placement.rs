@@ -43,7 +43,11 @@ pub(super) fn clusters_of(plan: &Plan, l: Lang) -> (Vec<Cluster>, DeviceColumns,
         let mut l2: Vec<String> = Vec::new();
         for dev in plan.devices.iter().filter(|d| d.site == site.name) {
             if !(dev.kind.is_layer3() || link_devices.contains(dev.id.as_str())) {
-                l2.push(format!("{} ({})", dev.name, kind_name(l, dev.kind)));
+                // Switches and access points of the access layer are drawn as a
+                // tree in the footer (`access_diagram::footer_lines`).
+                if !crate::access_diagram::is_access_device(plan, &dev.id) {
+                    l2.push(format!("{} ({})", dev.name, kind_name(l, dev.kind)));
+                }
                 continue;
             }
             let mut lines = vec![
@@ -189,7 +193,7 @@ pub(super) fn clusters_of(plan: &Plan, l: Lang) -> (Vec<Cluster>, DeviceColumns,
             }
             columns[col].segments.push(sb);
         }
-        let footer = if l2.is_empty() {
+        let mut footer = if l2.is_empty() {
             Vec::new()
         } else {
             vec![Line::new(
@@ -200,6 +204,11 @@ pub(super) fn clusters_of(plan: &Plan, l: Lang) -> (Vec<Cluster>, DeviceColumns,
                 TITLE_MAX,
             )]
         };
+        footer.extend(
+            crate::access_diagram::footer_lines(plan, &site.name)
+                .iter()
+                .map(|t| Line::new(t, 10.5, false, TextStyle::Muted, TITLE_MAX)),
+        );
         let mut tooltip = site.name.clone();
         if let Some(loc) = &site.location {
             tooltip.push_str(&format!(" — {loc}"));
