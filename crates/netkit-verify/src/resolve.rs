@@ -1,8 +1,8 @@
 //! Ids of the playbook (segments, named hosts, devices, sites, addresses) -> what to
 //! probe, and what the plan says about a pair: filters, planned path.
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, Ipv4Addr};
+use std::collections::HashMap;
+use std::net::IpAddr;
 
 use ipnet::IpNet;
 use netkit_model::Proto;
@@ -434,15 +434,4 @@ pub fn site_target(plan: &Plan, from: &str, site: &str) -> Option<Endpoint> {
             address: IpAddr::V4(seg.gateway),
             segment: Some(seg.id.clone()),
         })
-}
-
-/// Every named host, by id, with its segment.
-pub fn named_hosts(plan: &Plan) -> BTreeMap<String, (String, Ipv4Addr)> {
-    plan.segments()
-        .flat_map(|s| {
-            s.named
-                .iter()
-                .map(move |n| (n.id.clone(), (s.id.clone(), n.address)))
-        })
-        .collect()
 }
