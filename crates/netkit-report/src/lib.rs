@@ -12,6 +12,7 @@ mod acceptance;
 mod access_diagram;
 mod appendix;
 mod cabling;
+mod diagram;
 mod esc;
 mod figures;
 mod graph;
@@ -24,9 +25,11 @@ mod print;
 mod reasons;
 mod service;
 mod sheets;
+mod site_view;
 mod svg;
 mod tables;
 mod view;
+mod wan;
 mod words;
 
 use chrono::NaiveDate;
@@ -248,11 +251,24 @@ pub fn render(
         ];
         files.extend(cabling::FILES.iter().copied().zip(extra));
     }
-    Ok(files
+    if let Some((_, html)) = files.first_mut() {
+        wan::into_index(html, plan, l);
+    }
+    let mut out: Vec<ReportFile> = files
         .into_iter()
         .map(|(name, text)| ReportFile {
             name: name.to_string(),
             bytes: text.into_bytes(),
         })
-        .collect())
+        .collect();
+    // The WAN view and one view per site, each in four syntaxes (`wan::files`).
+    out.extend(
+        wan::files(plan, l)
+            .into_iter()
+            .map(|(name, text)| ReportFile {
+                name,
+                bytes: text.into_bytes(),
+            }),
+    );
+    Ok(out)
 }

@@ -71,9 +71,14 @@ fn acme_with_results_in_both_languages() {
     let results = common::acme_results();
     for (lang, dir) in [(Lang::Fr, "fr"), (Lang::En, "en")] {
         let files = render(&plan, Some(&results), &common::options(lang)).expect("render");
-        assert_eq!(
-            files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
-            FILES
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(&names[..FILES.len()], FILES);
+        // Then the WAN view and one view per site, four syntaxes each.
+        assert_eq!(names.len(), FILES.len() + 4 * (1 + plan.sites.len()));
+        assert!(
+            names[FILES.len()..]
+                .iter()
+                .all(|n| n.starts_with("wan.") || n.starts_with("site-"))
         );
         check_dir(&common::data("expected").join(dir), &files);
     }
