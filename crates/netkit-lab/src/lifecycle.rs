@@ -136,12 +136,18 @@ pub fn up(plan: &Plan, opts: &UpOptions) -> Result<UpReport> {
         }
     }
     let mut st = LabState::new(lab, plan, routing);
-    let result = build(plan, &design, opts, &mut st, started);
+    let mut spawned: Vec<Spawned> = Vec::new();
+    let result = build(plan, &design, opts, &mut st, &mut spawned, started);
     match result {
         Ok(report) => Ok(report),
         Err(e) => {
             opts.say("rolling back");
             teardown(&st);
+            // The daemons were our children: reap them, so that a long-lived caller
+            // is not left with zombies. `teardown` has stopped them.
+            for s in &mut spawned {
+                let _ = s.child.try_wait();
+            }
             Err(e)
         }
     }
@@ -152,6 +158,7 @@ fn build(
     d: &Design,
     opts: &UpOptions,
     st: &mut LabState,
+    spawned: &mut Vec<Spawned>,
     started: Instant,
 ) -> Result<UpReport> {
     let lab = opts.lab.as_str();
@@ -339,12 +346,11 @@ fn build(
     }
 
     // 5. Daemons.
-    let mut spawned: Vec<Spawned> = Vec::new();
-    let res = start_daemons(plan, d, opts, st, &files, routing, &mut spawned);
+    let res = start_daemons(plan, d, opts, st, &files, routing, spawned);
     st.processes = spawned.iter().map(|s| s.state.clone()).collect();
     st.save()?;
     let (ospf_started, without_listener) = res?;
-    check_started(&mut spawned)?;
+    check_started(spawned)?;
 
     // 6. OSPF convergence.
     let mut convergence = None;
@@ -375,7 +381,7 @@ fn build(
                 break;
             }
             if Instant::now() >= deadline {
-                check_started(&mut spawned)?;
+                check_started(spawned)?;
                 return Err(Error::step(
                     "wait for OSPF convergence",
                     &pending.join(", "),
