@@ -149,6 +149,18 @@ fn access_layer_lab_crosses_the_switches_and_a_trunk_down_fails_exactly_below_it
     let plan = Plan::from_json(&plan_text).expect("plan.json parses");
     let ns = |node: &str| format!("{lab}.{node}");
 
+    // The summary counts the switches and access points among the namespaces:
+    // hq.sw1, hq.sw2, lyon.sw1; hq.ap1, hq.ap2, lyon.ap1; the wireless clients
+    // hq.guests, hq.staff.wifi-ap1, lyon.users.wifi-ap1.
+    assert_eq!((plan.layer2.switches.len(), plan.layer2.wifi.len()), (3, 3));
+    let inventory =
+        "16 namespaces (2 routers, 3 switches, 3 access points, 5 hosts, 3 wireless clients)";
+    let stdout = String::from_utf8_lossy(&up.stdout);
+    assert!(
+        stdout.contains(&format!("lab {lab} up (static routing): {inventory}, ")),
+        "{stdout}"
+    );
+
     // Every switch: a bridge per VLAN it carries, every trunk VLAN a port of that
     // bridge named after its port and VLAN, up.
     for sw in &plan.layer2.switches {
@@ -208,6 +220,17 @@ fn access_layer_lab_crosses_the_switches_and_a_trunk_down_fails_exactly_below_it
         String::from_utf8_lossy(&st.stderr)
     );
     let status: Value = serde_json::from_slice(&st.stdout).expect("status JSON");
+    assert_eq!(
+        status["counts"],
+        serde_json::json!({ "routers": 2, "switches": 3, "access_points": 3,
+                            "hosts": 5, "wireless_clients": 3 })
+    );
+    let table = cmd()
+        .args(["lab", "status", "--name", &lab])
+        .output()
+        .expect("lab status runs");
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains(&format!("{inventory}, ")), "{table}");
     let kinds: BTreeSet<(String, String)> = status["nodes"]
         .as_array()
         .into_iter()

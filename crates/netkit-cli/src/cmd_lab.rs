@@ -106,10 +106,10 @@ pub fn run(args: Args) -> Result<Outcome> {
                 ""
             };
             println!(
-                "lab {} down: {} namespaces and {} processes removed in {:.1} s{how}",
+                "lab {} down: {} and {} removed in {:.1} s{how}",
                 r.lab,
-                r.namespaces,
-                r.processes,
+                count(r.namespaces, "namespace", "namespaces"),
+                count(r.processes, "process", "processes"),
                 r.elapsed.as_secs_f64()
             );
             Ok(Outcome::Success)
@@ -208,12 +208,10 @@ fn up(
     // the lab is healthy, so that `status` or `verify` right after `up` see it whole.
     let healthy = wait_healthy(&r.lab, Duration::from_secs(5));
     println!(
-        "lab {} up ({} routing): {} namespaces, {} veth pairs, {} processes in {:.1} s",
+        "lab {} up ({} routing): {} in {:.1} s",
         r.lab,
         r.routing,
-        r.namespaces,
-        r.links,
-        r.processes,
+        inventory(r.namespaces, &r.nodes, r.links, r.processes),
         r.elapsed.as_secs_f64()
     );
     for w in &r.warnings {
@@ -299,6 +297,13 @@ fn status(lab: &str, format: Format) -> Result<Outcome> {
         s.routing,
         if s.healthy { "healthy" } else { "NOT healthy" }
     ));
+    out.push_str(&inventory(
+        s.nodes.len(),
+        &s.counts,
+        s.links.len(),
+        s.processes.len(),
+    ));
+    out.push('\n');
     if !s.complete {
         out.push_str("`lab up` did not finish: run `netkit lab down` and `netkit lab up` again\n");
     }
@@ -346,6 +351,43 @@ fn status(lab: &str, format: Format) -> Result<Outcome> {
     }
     common::emit(None, &out)?;
     Ok(Outcome::from_ok(s.healthy))
+}
+
+/// What a lab holds, in the words of `lab up` and `lab status`: "21 namespaces
+/// (2 routers, 3 switches, 3 access points, 10 hosts, 3 wireless clients), 40 veth
+/// pairs, 1 process". Kinds the lab has none of are left out.
+fn inventory(
+    namespaces: usize,
+    c: &netkit_lab::NodeCounts,
+    links: usize,
+    processes: usize,
+) -> String {
+    let kinds: Vec<String> = [
+        (c.routers, "router", "routers"),
+        (c.switches, "switch", "switches"),
+        (c.access_points, "access point", "access points"),
+        (c.hosts, "host", "hosts"),
+        (c.wireless_clients, "wireless client", "wireless clients"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| count(n, one, many))
+    .collect();
+    let by_kind = if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", kinds.join(", "))
+    };
+    format!(
+        "{}{by_kind}, {}, {}",
+        count(namespaces, "namespace", "namespaces"),
+        count(links, "veth pair", "veth pairs"),
+        count(processes, "process", "processes")
+    )
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn human_rate(bps: u64) -> String {

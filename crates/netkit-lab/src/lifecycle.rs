@@ -13,7 +13,7 @@ use netkit_model::RoutingMode;
 use netkit_plan::{Plan, RouteKind};
 use serde::Serialize;
 
-use crate::design::{Design, NodeKind};
+use crate::design::{Design, NodeCounts, NodeKind};
 use crate::netlink::{self, KernelRoute, Nodes};
 use crate::procs::{self, Spawned};
 use crate::state::{self, LabState, LinkState, NodeState, state_dir};
@@ -79,6 +79,8 @@ pub struct UpReport {
     pub lab: String,
     pub routing: RoutingMode,
     pub namespaces: usize,
+    /// The namespaces by kind: routers, switches, access points, hosts.
+    pub nodes: NodeCounts,
     pub links: usize,
     pub processes: usize,
     pub elapsed: Duration,
@@ -412,6 +414,7 @@ fn build(
         lab: lab.to_string(),
         routing,
         namespaces: st.nodes.len(),
+        nodes: NodeCounts::of(st.nodes.iter().map(|n| n.kind)),
         links: st.links.len(),
         processes: st.processes.len(),
         elapsed: started.elapsed(),

@@ -395,6 +395,20 @@ mod tests {
     }
 
     #[test]
+    fn nodes_are_counted_by_kind() {
+        let d = Design::from_plan("t", &plan(), RoutingMode::Static);
+        let c = crate::design_types::NodeCounts::of(d.nodes.iter().map(|n| n.kind));
+        let want = crate::design_types::NodeCounts {
+            routers: 2,
+            switches: 3,
+            access_points: 3,
+            hosts: 5,
+            wireless_clients: 3,
+        };
+        assert_eq!(c, want);
+    }
+
+    #[test]
     fn a_trunk_is_one_veth_per_vlan_between_the_two_bridges() {
         let plan = plan();
         let d = Design::from_plan("t", &plan, RoutingMode::Static);
