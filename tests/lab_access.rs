@@ -343,3 +343,97 @@ fn access_layer_lab_crosses_the_switches_and_a_trunk_down_fails_exactly_below_it
     }
     assert!(!std::path::Path::new(&state_dir).exists());
 }
+
+/// Two switches uplink to hq.r1 with VLAN 10 (`test_data/two_roots_lab.yaml`): the
+/// gateway bridges them under the plan's interface name, so the wired test host on
+/// sw1 and the wireless client behind sw2's access point reach the gateway and each
+/// other across that bridge (the kernel says so), `verify --auto` passes, and
+/// `lab down` leaves nothing.
+#[test]
+fn two_switches_on_one_gateway_vlan_meet_on_its_bridge() {
+    if !can_run_lab("lab_access two roots") {
+        return;
+    }
+    let topology = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/netkit-lab/test_data/two_roots_lab.yaml");
+    let lab = unique_lab_name("b");
+    let guard = LabGuard::new(&lab);
+    let up = cmd()
+        .args(["lab", "up"])
+        .arg(&topology)
+        .args(["--name", &lab])
+        .output()
+        .expect("lab up runs");
+    let stdout = String::from_utf8_lossy(&up.stdout);
+    assert!(
+        up.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "6 namespaces (1 router, 2 switches, 1 access point, 1 host, 1 wireless client), 5 veth pairs, 0 processes"
+        ),
+        "{stdout}"
+    );
+    let plan_text = std::fs::read_to_string(format!("/run/netkit/labs/{lab}/plan.json"))
+        .expect("the lab keeps its plan");
+    let plan = Plan::from_json(&plan_text).expect("plan.json parses");
+    let users = plan.segment("hq.users").expect("hq.users");
+    let ns = |node: &str| format!("{lab}.{node}");
+    // hq.r1's segment interface is a bridge whose ports go to both switches.
+    let r1 = links(&ns("hq.r1"));
+    let ports: Vec<&String> = r1
+        .iter()
+        .filter(|(_, m, up)| m.as_deref() == Some(users.interface.as_str()) && *up)
+        .map(|(n, _, _)| n)
+        .collect();
+    assert_eq!(ports.len(), 2, "{r1:?}");
+    for sw in ["hq.sw1", "hq.sw2"] {
+        let have = links(&ns(sw));
+        assert!(
+            have.iter()
+                .any(|(n, m, up)| n == "p1v10" && m.as_deref() == Some("vlan10") && *up),
+            "{sw}: {have:?}"
+        );
+    }
+    let client = plan
+        .wireless_client("hq.users.wifi-ap1")
+        .expect("a wireless client")
+        .address
+        .to_string();
+    let wired = users.test_host().to_string();
+    let gateway = users.gateway.to_string();
+    for (from, to) in [
+        ("hq.users", gateway.as_str()),
+        ("hq.users.wifi-ap1", gateway.as_str()),
+        ("hq.users.wifi-ap1", wired.as_str()),
+        ("hq.users", client.as_str()),
+    ] {
+        assert!(ping(&ns(from), to), "{from} does not reach {to}");
+    }
+    let out = cmd()
+        .arg("verify")
+        .arg(&topology)
+        .args(["--auto", "--lab", &lab, "--skip", "bandwidth,snmp"])
+        .args([
+            "--format",
+            "json",
+            "--probe-timeout",
+            "700ms",
+            "--tries",
+            "2",
+        ])
+        .output()
+        .expect("verify runs");
+    let r = Results::from_json(&String::from_utf8_lossy(&out.stdout)).expect("results JSON");
+    assert!(!r.results.is_empty());
+    assert!(
+        r.results.iter().all(|x| x.verdict == Verdict::Pass),
+        "{}",
+        show(&r)
+    );
+    assert_eq!(out.status.code(), Some(0));
+    drop(guard);
+    assert!(lab_namespaces(&lab).is_empty(), "lab down left namespaces");
+}
