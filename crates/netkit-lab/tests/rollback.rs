@@ -93,9 +93,30 @@ fn interfaces(ns: Option<&str>) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Processes (pid -> command name) that are in, or hold a descriptor of, one of
-/// the network namespaces `inodes`: by any thread's namespace or any open file.
-fn users(inodes: &BTreeSet<u64>) -> BTreeMap<u32, String> {
+/// Start time of process `pid`, in clock ticks since boot (field 22 of its stat).
+fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Now, in clock ticks since boot.
+fn now_ticks() -> u64 {
+    // SAFETY: sysconf only reads a system constant.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let up: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    (up * hz).ceil() as u64
+}
+
+/// Processes (pid -> command name) started by `started_by` (clock ticks since boot)
+/// that are in, or hold a descriptor of, one of the network namespaces `inodes`: by
+/// any thread's namespace or any open file. (The kernel gives a freed namespace's
+/// inode number to the next new one: a process started after the lab was gone that
+/// is in such a namespace is someone else's.)
+fn users(inodes: &BTreeSet<u64>, started_by: u64) -> BTreeMap<u32, String> {
     let refers = |link: &Path| {
         std::fs::read_link(link).ok().is_some_and(|t| {
             let t = t.to_string_lossy();
@@ -110,6 +131,9 @@ fn users(inodes: &BTreeSet<u64>) -> BTreeMap<u32, String> {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
             continue;
         };
+        if start_ticks(pid).is_none_or(|t| t > started_by) {
+            continue;
+        }
         let dir = e.path();
         let tasks = std::fs::read_dir(dir.join("task"))
             .into_iter()
@@ -161,17 +185,18 @@ struct Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         let _ = netkit_lab::down(&self.lab);
-        if let Ok(seen) = self.seen.lock() {
-            let inodes: BTreeSet<u64> = seen.namespaces.values().copied().collect();
-            for pid in users(&inodes).keys() {
-                if seen.processes.contains_key(pid) {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(*pid as i32),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
+        // The test may have panicked holding the record: poisoned or not, it is whole.
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let inodes: BTreeSet<u64> = seen.namespaces.values().copied().collect();
+        for pid in users(&inodes, u64::MAX).keys() {
+            if seen.processes.contains_key(pid) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(*pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
             }
         }
+        drop(seen);
         for ns in namespaces(&self.lab).keys() {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
@@ -242,7 +267,7 @@ fn a_late_failure_rolls_back_switches_access_points_and_processes() {
             s.interfaces.insert(ns.clone(), interfaces(Some(ns)));
         }
         let inodes: BTreeSet<u64> = s.namespaces.values().copied().collect();
-        s.processes = users(&inodes);
+        s.processes = users(&inodes, u64::MAX);
         s.processes.remove(&std::process::id());
         s.frr_run = ["hq.r1", "lyon.r1"]
             .iter()
@@ -255,7 +280,9 @@ fn a_late_failure_rolls_back_switches_access_points_and_processes() {
         }
     }));
 
-    let err = match netkit_lab::up(&plan, &opts) {
+    let result = netkit_lab::up(&plan, &opts);
+    let returned = now_ticks();
+    let err = match result {
         Ok(r) => panic!("up should have failed: {r:?}"),
         Err(e) => e,
     };
@@ -305,12 +332,26 @@ fn a_late_failure_rolls_back_switches_access_points_and_processes() {
 
     // Nothing of it is left.
     assert!(namespaces(&lab).is_empty(), "{:?}", namespaces(&lab));
-    let inodes: BTreeSet<u64> = seen.namespaces.values().copied().collect();
+    // The kernel reuses a freed namespace's inode number: one that is now the
+    // namespace of someone else's `/run/netns` entry is not ours any more (ours are
+    // all unmounted, as just checked, so a leaked one cannot be among them).
+    let mounted: BTreeSet<u64> = std::fs::read_dir("/run/netns")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::metadata(e.path()).ok().map(|m| m.ino()))
+        .collect();
+    let inodes: BTreeSet<u64> = seen
+        .namespaces
+        .values()
+        .copied()
+        .filter(|i| !mounted.contains(i))
+        .collect();
     let deadline = Instant::now() + Duration::from_secs(5);
-    let mut left = users(&inodes);
+    let mut left = users(&inodes, returned);
     while !left.is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
-        left = users(&inodes);
+        left = users(&inodes, returned);
     }
     assert!(left.is_empty(), "still in the lab's namespaces: {left:?}");
     for (pid, program) in &seen.processes {
