@@ -3,8 +3,11 @@
 //! rack) plus a second site, built for real in namespaces. The kernel is the oracle
 //! for the build (`ip -j link`: ports, bridges, masters; `ping` across the switches),
 //! then `verify --auto` must pass; with one trunk veth down (hq.sw1 -> hq.sw2,
-//! VLAN 10) exactly the checks of the host below it must fail. `lab down` must leave
-//! no namespace and no process. Needs root; never skipped in CI.
+//! VLAN 10) exactly the checks of the host below it must fail, and `lab status` must
+//! name that veth alone as down. The summaries of `lab up` and `lab status` count the
+//! switches and access points. `lab down` must leave no namespace and no process. A
+//! second lab has two switches on one gateway VLAN (the gateway bridges them).
+//! Needs root; never skipped in CI.
 
 mod support;
 
@@ -322,6 +325,31 @@ fn access_layer_lab_crosses_the_switches_and_a_trunk_down_fails_exactly_below_it
         show(&r)
     );
     assert_eq!(code, Some(1));
+    // `lab status` says which trunk VLAN is down, and only that one.
+    let st = cmd()
+        .args(["lab", "status", "--name", &lab, "--format", "json"])
+        .output()
+        .expect("lab status runs");
+    assert_eq!(
+        st.status.code(),
+        Some(1),
+        "not healthy with a trunk VLAN down"
+    );
+    let status: Value = serde_json::from_slice(&st.stdout).expect("status JSON");
+    let down: Vec<(&str, &str)> = status["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| l["up"] == Value::Bool(false))
+        .map(|l| {
+            (
+                l["a"].as_str().unwrap_or_default(),
+                l["a_interface"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let port = format!("p{down_port}v10");
+    assert_eq!(down, [("hq.sw1", port.as_str())], "{down:?}");
 
     // The passphrase is nowhere: not in what up printed, not in the lab's files.
     assert!(!up_text.contains(&secret));
