@@ -465,3 +465,121 @@ fn two_switches_on_one_gateway_vlan_meet_on_its_bridge() {
     drop(guard);
     assert!(lab_namespaces(&lab).is_empty(), "lab down left namespaces");
 }
+
+/// Ctrl-C (SIGINT) while `lab up` waits for OSPF, once every switch, access point,
+/// trunk and daemon exists: `up` stops, removes all it made and exits 2. OSPF is
+/// kept from converging by a planned route to 192.0.2.0/24 that no router announces.
+#[test]
+fn an_interrupted_up_rolls_back_the_access_layer() {
+    if !can_run_lab("lab_access interrupted") {
+        return;
+    }
+    if !std::path::Path::new("/usr/lib/frr/zebra").exists() {
+        assert!(
+            !support::in_ci(),
+            "FRR is missing: scripts/setup.sh installs it"
+        );
+        eprintln!("skipped: FRR is not installed");
+        return;
+    }
+    let out = cmd()
+        .args(["plan", "--format", "json"])
+        .arg(topology())
+        .output()
+        .expect("plan runs");
+    assert!(out.status.success());
+    let mut plan: Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    let routes = plan["routes"]["hq.r1"]
+        .as_array_mut()
+        .expect("routes of hq.r1");
+    let mut never = routes
+        .iter()
+        .find(|r| r["kind"] == "static")
+        .expect("a static route")
+        .clone();
+    never["destination"] = Value::from("192.0.2.0/24");
+    routes.push(never);
+    let dir = support::temp_dir();
+    let path = dir.path().join("never-converges.json");
+    std::fs::write(&path, plan.to_string()).expect("write the plan");
+
+    let lab = unique_lab_name("i");
+    let _guard = LabGuard::new(&lab);
+    let mut child = StdCommand::new(support::netkit_bin())
+        .args(["lab", "up"])
+        .arg(&path)
+        .args(["--name", &lab, "--routing", "ospf", "--timeout", "60"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("lab up starts");
+    // Wait (at most 60 s) until the state lists the daemons, OSPF's included.
+    let state_file = format!("/run/netkit/labs/{lab}/state.json");
+    let mut state = Value::Null;
+    for _ in 0..600 {
+        state = std::fs::read_to_string(&state_file)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(Value::Null);
+        let programs: Vec<&str> = state["processes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["program"].as_str())
+            .collect();
+        if programs.contains(&"ospfd") {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("lab up ended before its daemons ran: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pids: Vec<u64> = state["processes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["pid"].as_u64())
+        .collect();
+    assert!(!pids.is_empty(), "no daemon in {state}");
+    for node in ["hq.sw1", "hq.sw2", "hq.ap1", "hq.guests"] {
+        assert!(
+            lab_namespaces(&lab).contains(&format!("{lab}.{node}")),
+            "{node} not built yet"
+        );
+    }
+    let killed = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let mut ended = None;
+    for _ in 0..300 {
+        if let Ok(Some(s)) = child.try_wait() {
+            ended = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let Some(status) = ended else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("lab up did not end within 30 s of SIGINT");
+    };
+    let out = child.wait_with_output().expect("its output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("removed"),
+        "{stderr}"
+    );
+    assert!(
+        lab_namespaces(&lab).is_empty(),
+        "{:?}",
+        lab_namespaces(&lab)
+    );
+    for pid in pids {
+        assert!(gone(pid), "process {pid} survived the interrupted up");
+    }
+    assert!(!std::path::Path::new(&format!("/run/netkit/labs/{lab}")).exists());
+}

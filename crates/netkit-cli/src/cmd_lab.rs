@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use netkit_model::terminal::safe_multiline;
 use std::time::Duration;
@@ -193,11 +195,23 @@ fn up(
         let lab = lab.clone();
         opts.progress = Some(Box::new(move |m: &str| eprintln!("netkit: lab {lab}: {m}")));
     }
+    // Ctrl-C or SIGTERM while building: `up` stops at its next step and removes what
+    // it made (the daemons run in sessions of their own and would not see the signal).
+    let cancel = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(AtomicBool::new(false));
+    interrupt_sets(cancel.clone(), finished.clone());
+    opts.cancel = Some(cancel.clone());
     let result = netkit_lab::up(&loaded.plan, &opts);
+    finished.store(true, Ordering::SeqCst);
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
     let r = match result {
+        // Interrupted after the last step: the lab is whole, but it was not wanted.
+        Ok(r) if cancel.load(Ordering::SeqCst) => {
+            netkit_lab::down(&r.lab)?;
+            bail!("lab {lab} was interrupted as it was finished: it was removed again");
+        }
         Ok(r) => r,
         Err(e @ netkit_lab::Error::Step { .. }) => {
             bail!("lab {lab} could not be built, everything made was removed again: {e}")
@@ -243,6 +257,51 @@ fn up(
         r.lab
     );
     Ok(Outcome::Success)
+}
+
+/// On SIGINT or SIGTERM while `lab up` builds (`finished` not set), set `cancel`;
+/// after that, end the process (exit 130) as the signal would have. Listens from a
+/// thread of its own. Without signal handlers the signals act the default way.
+fn interrupt_sets(cancel: Arc<AtomicBool>, finished: Arc<AtomicBool>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    // Registered here, before `up` starts, so that no signal falls in between.
+    let handlers = rt.block_on(async {
+        Ok::<_, std::io::Error>((
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        ))
+    });
+    let Ok((mut int, mut term)) = handlers else {
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("lab-up-signals".into())
+        .spawn(move || {
+            loop {
+                rt.block_on(async {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                });
+                if finished.load(Ordering::SeqCst) {
+                    std::process::exit(130);
+                }
+                if !cancel.swap(true, Ordering::SeqCst) {
+                    eprintln!("netkit: interrupted: removing what `lab up` made");
+                }
+            }
+        });
+    // Without the thread nobody listens: the default action is gone, so say so.
+    if spawned.is_err() {
+        eprintln!("netkit: warning: Ctrl-C will not stop `lab up` before it ends");
+    }
 }
 
 /// The lab name: `--name`, else the name in the topology or plan file.

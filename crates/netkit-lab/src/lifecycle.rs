@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
@@ -53,6 +53,9 @@ pub struct UpOptions {
     pub convergence_timeout: Duration,
     /// Progress messages (one line each), e.g. for a terminal spinner.
     pub progress: Option<Progress>,
+    /// Set (e.g. by the CLI on SIGINT or SIGTERM) to stop: `up` stops at its next
+    /// step, or within 100 ms while it waits for OSPF, and rolls back.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl UpOptions {
@@ -63,6 +66,19 @@ impl UpOptions {
             listener: None,
             convergence_timeout: Duration::from_secs(60),
             progress: None,
+            cancel: None,
+        }
+    }
+
+    /// An error once `cancel` is set: the build stops there and rolls back.
+    fn go_on(&self) -> Result<()> {
+        match &self.cancel {
+            Some(c) if c.load(Ordering::SeqCst) => Err(Error::step(
+                "lab up",
+                &self.lab,
+                "interrupted (SIGINT or SIGTERM)",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -252,6 +268,7 @@ fn build(
     if let Some(e) = first_err {
         return Err(e);
     }
+    opts.go_on()?;
     let files: Vec<File> = d
         .nodes
         .iter()
@@ -294,6 +311,7 @@ fn build(
         });
     }
     st.save()?;
+    opts.go_on()?;
 
     // 3. Shaping: tbf on both ends of every link with a bandwidth. `tc` is spawned
     // (argument vector) because no Rust crate builds tbf messages reliably.
@@ -320,6 +338,8 @@ fn build(
             run_plain(&argv, "shape link (tc tbf)", &format!("{nsn}:{ifname}"))
         })?;
     }
+
+    opts.go_on()?;
 
     // 4. Filters (nftables) on gateways.
     let nft_dir = dir.join("nftables");
@@ -348,11 +368,13 @@ fn build(
     }
 
     // 5. Daemons.
+    opts.go_on()?;
     let res = start_daemons(plan, d, opts, st, &files, routing, spawned);
     st.processes = spawned.iter().map(|s| s.state.clone()).collect();
     st.save()?;
     let (ospf_started, without_listener) = res?;
     check_started(spawned)?;
+    opts.go_on()?;
 
     // 6. OSPF convergence.
     let mut convergence = None;
@@ -382,6 +404,7 @@ fn build(
                 convergence = Some(t0.elapsed());
                 break;
             }
+            opts.go_on()?;
             if Instant::now() >= deadline {
                 check_started(spawned)?;
                 return Err(Error::step(
@@ -405,6 +428,7 @@ fn build(
         warnings.extend(tune_snmp_caches(lab, d, &files));
     }
     st.warnings = warnings.clone();
+    opts.go_on()?;
     st.complete = true;
     st.save()?;
     // The netlink connections end with the runtime.
