@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use netkit_model::terminal::safe_multiline;
 use std::time::Duration;
@@ -106,10 +108,10 @@ pub fn run(args: Args) -> Result<Outcome> {
                 ""
             };
             println!(
-                "lab {} down: {} namespaces and {} processes removed in {:.1} s{how}",
+                "lab {} down: {} and {} removed in {:.1} s{how}",
                 r.lab,
-                r.namespaces,
-                r.processes,
+                count(r.namespaces, "namespace", "namespaces"),
+                count(r.processes, "process", "processes"),
                 r.elapsed.as_secs_f64()
             );
             Ok(Outcome::Success)
@@ -193,11 +195,23 @@ fn up(
         let lab = lab.clone();
         opts.progress = Some(Box::new(move |m: &str| eprintln!("netkit: lab {lab}: {m}")));
     }
+    // Ctrl-C or SIGTERM while building: `up` stops at its next step and removes what
+    // it made (the daemons run in sessions of their own and would not see the signal).
+    let cancel = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(AtomicBool::new(false));
+    interrupt_sets(cancel.clone(), finished.clone());
+    opts.cancel = Some(cancel.clone());
     let result = netkit_lab::up(&loaded.plan, &opts);
+    finished.store(true, Ordering::SeqCst);
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
     let r = match result {
+        // Interrupted after the last step: the lab is whole, but it was not wanted.
+        Ok(r) if cancel.load(Ordering::SeqCst) => {
+            netkit_lab::down(&r.lab)?;
+            bail!("lab {lab} was interrupted as it was finished: it was removed again");
+        }
         Ok(r) => r,
         Err(e @ netkit_lab::Error::Step { .. }) => {
             bail!("lab {lab} could not be built, everything made was removed again: {e}")
@@ -208,12 +222,10 @@ fn up(
     // the lab is healthy, so that `status` or `verify` right after `up` see it whole.
     let healthy = wait_healthy(&r.lab, Duration::from_secs(5));
     println!(
-        "lab {} up ({} routing): {} namespaces, {} veth pairs, {} processes in {:.1} s",
+        "lab {} up ({} routing): {} in {:.1} s",
         r.lab,
         r.routing,
-        r.namespaces,
-        r.links,
-        r.processes,
+        inventory(r.namespaces, &r.nodes, r.links, r.processes),
         r.elapsed.as_secs_f64()
     );
     for w in &r.warnings {
@@ -245,6 +257,51 @@ fn up(
         r.lab
     );
     Ok(Outcome::Success)
+}
+
+/// On SIGINT or SIGTERM while `lab up` builds (`finished` not set), set `cancel`;
+/// after that, end the process (exit 130) as the signal would have. Listens from a
+/// thread of its own. Without signal handlers the signals act the default way.
+fn interrupt_sets(cancel: Arc<AtomicBool>, finished: Arc<AtomicBool>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    // Registered here, before `up` starts, so that no signal falls in between.
+    let handlers = rt.block_on(async {
+        Ok::<_, std::io::Error>((
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        ))
+    });
+    let Ok((mut int, mut term)) = handlers else {
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("lab-up-signals".into())
+        .spawn(move || {
+            loop {
+                rt.block_on(async {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                });
+                if finished.load(Ordering::SeqCst) {
+                    std::process::exit(130);
+                }
+                if !cancel.swap(true, Ordering::SeqCst) {
+                    eprintln!("netkit: interrupted: removing what `lab up` made");
+                }
+            }
+        });
+    // Without the thread nobody listens: the default action is gone, so say so.
+    if spawned.is_err() {
+        eprintln!("netkit: warning: Ctrl-C will not stop `lab up` before it ends");
+    }
 }
 
 /// The lab name: `--name`, else the name in the topology or plan file.
@@ -299,6 +356,13 @@ fn status(lab: &str, format: Format) -> Result<Outcome> {
         s.routing,
         if s.healthy { "healthy" } else { "NOT healthy" }
     ));
+    out.push_str(&inventory(
+        s.nodes.len(),
+        &s.counts,
+        s.links.len(),
+        s.processes.len(),
+    ));
+    out.push('\n');
     if !s.complete {
         out.push_str("`lab up` did not finish: run `netkit lab down` and `netkit lab up` again\n");
     }
@@ -346,6 +410,43 @@ fn status(lab: &str, format: Format) -> Result<Outcome> {
     }
     common::emit(None, &out)?;
     Ok(Outcome::from_ok(s.healthy))
+}
+
+/// What a lab holds, in the words of `lab up` and `lab status`: "21 namespaces
+/// (2 routers, 3 switches, 3 access points, 10 hosts, 3 wireless clients), 40 veth
+/// pairs, 1 process". Kinds the lab has none of are left out.
+fn inventory(
+    namespaces: usize,
+    c: &netkit_lab::NodeCounts,
+    links: usize,
+    processes: usize,
+) -> String {
+    let kinds: Vec<String> = [
+        (c.routers, "router", "routers"),
+        (c.switches, "switch", "switches"),
+        (c.access_points, "access point", "access points"),
+        (c.hosts, "host", "hosts"),
+        (c.wireless_clients, "wireless client", "wireless clients"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| count(n, one, many))
+    .collect();
+    let by_kind = if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", kinds.join(", "))
+    };
+    format!(
+        "{}{by_kind}, {}, {}",
+        count(namespaces, "namespace", "namespaces"),
+        count(links, "veth pair", "veth pairs"),
+        count(processes, "process", "processes")
+    )
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn human_rate(bps: u64) -> String {

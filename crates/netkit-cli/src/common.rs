@@ -129,22 +129,14 @@ fn check_bytes(
     bytes: &[u8],
     previous: Option<&Plan>,
 ) -> std::result::Result<Checked, Vec<Diagnostic>> {
-    let parsed = netkit_model::parse(bytes);
+    // Wi-Fi passphrases of the wrong length once expanded make the topology invalid,
+    // reported with every other problem; unset variables are only a warning, given by
+    // `validate`.
+    let env = |name: &str| std::env::var(name).ok();
+    let parsed = netkit_model::parse_with_secrets(bytes, &env);
     let Some(topology) = parsed.topology else {
         return Err(parsed.diagnostics);
     };
-    // Wi-Fi passphrases of the wrong length once expanded make the topology invalid;
-    // unset variables are only a warning, given by `validate`.
-    let env = |name: &str| std::env::var(name).ok();
-    let secrets: Vec<Diagnostic> = netkit_model::check_secrets(&topology, &env)
-        .into_iter()
-        .filter(|d| d.severity == netkit_model::Severity::Error)
-        .collect();
-    if !secrets.is_empty() {
-        let mut all = parsed.diagnostics;
-        all.extend(secrets);
-        return Err(all);
-    }
     match netkit_plan::plan(&topology, previous) {
         Ok(plan) => Ok(Checked {
             topology,

@@ -75,7 +75,8 @@ fn port(o: &mut String, plan: &Plan, p: &PortPlan) {
                 None => format!("{} GigabitEthernet0/0", ident(to)),
             }
         }
-        PortRole::AccessPoint => format!("access point {}", ident(p.to.as_deref().unwrap_or(""))),
+        // The role already says "access-point": the far end is its id.
+        PortRole::AccessPoint => ident(p.to.as_deref().unwrap_or("")),
         PortRole::Access => format!("desk {}", ident(p.segment.as_deref().unwrap_or(""))),
     };
     let panel = p

@@ -30,6 +30,36 @@ pub enum NodeKind {
     WirelessClient,
 }
 
+/// How many lab nodes there are of each kind, for summaries (`lab up`, `lab status`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCounts {
+    /// Layer-3 devices (routers, layer-3 switches, firewalls).
+    pub routers: usize,
+    pub switches: usize,
+    pub access_points: usize,
+    /// Wired hosts: test hosts, named hosts and the internet upstream.
+    pub hosts: usize,
+    /// Test hosts behind an SSID of an access point.
+    pub wireless_clients: usize,
+}
+
+impl NodeCounts {
+    /// Count the nodes of these kinds.
+    pub fn of(kinds: impl IntoIterator<Item = NodeKind>) -> NodeCounts {
+        let mut c = NodeCounts::default();
+        for k in kinds {
+            match k {
+                NodeKind::Device => c.routers += 1,
+                NodeKind::Switch => c.switches += 1,
+                NodeKind::AccessPoint => c.access_points += 1,
+                NodeKind::TestHost | NodeKind::NamedHost | NodeKind::Internet => c.hosts += 1,
+                NodeKind::WirelessClient => c.wireless_clients += 1,
+            }
+        }
+        c
+    }
+}
+
 /// Interface indexes chosen by the lab start here (a fresh namespace has `lo` = 1,
 /// and fallback tunnel devices may take a few low indexes).
 pub(crate) const FIRST_IFINDEX: u32 = 100;

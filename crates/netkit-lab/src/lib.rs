@@ -20,7 +20,7 @@ mod state;
 mod switching;
 mod trust;
 
-pub use design::{Design, NodeKind};
+pub use design::{Design, NodeCounts, NodeKind};
 pub use error::{Error, Result};
 pub use lifecycle::{
     DownReport, ExecTarget, FRR_DIR, FRR_RUN, LinkStatus, NodeStatus, ProcessStatus, Status,

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
@@ -13,7 +13,7 @@ use netkit_model::RoutingMode;
 use netkit_plan::{Plan, RouteKind};
 use serde::Serialize;
 
-use crate::design::{Design, NodeKind};
+use crate::design::{Design, NodeCounts, NodeKind};
 use crate::netlink::{self, KernelRoute, Nodes};
 use crate::procs::{self, Spawned};
 use crate::state::{self, LabState, LinkState, NodeState, state_dir};
@@ -53,6 +53,9 @@ pub struct UpOptions {
     pub convergence_timeout: Duration,
     /// Progress messages (one line each), e.g. for a terminal spinner.
     pub progress: Option<Progress>,
+    /// Set (e.g. by the CLI on SIGINT or SIGTERM) to stop: `up` stops at its next
+    /// step, or within 100 ms while it waits for OSPF, and rolls back.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl UpOptions {
@@ -63,6 +66,19 @@ impl UpOptions {
             listener: None,
             convergence_timeout: Duration::from_secs(60),
             progress: None,
+            cancel: None,
+        }
+    }
+
+    /// An error once `cancel` is set: the build stops there and rolls back.
+    fn go_on(&self) -> Result<()> {
+        match &self.cancel {
+            Some(c) if c.load(Ordering::SeqCst) => Err(Error::step(
+                "lab up",
+                &self.lab,
+                "interrupted (SIGINT or SIGTERM)",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -79,6 +95,8 @@ pub struct UpReport {
     pub lab: String,
     pub routing: RoutingMode,
     pub namespaces: usize,
+    /// The namespaces by kind: routers, switches, access points, hosts.
+    pub nodes: NodeCounts,
     pub links: usize,
     pub processes: usize,
     pub elapsed: Duration,
@@ -136,12 +154,18 @@ pub fn up(plan: &Plan, opts: &UpOptions) -> Result<UpReport> {
         }
     }
     let mut st = LabState::new(lab, plan, routing);
-    let result = build(plan, &design, opts, &mut st, started);
+    let mut spawned: Vec<Spawned> = Vec::new();
+    let result = build(plan, &design, opts, &mut st, &mut spawned, started);
     match result {
         Ok(report) => Ok(report),
         Err(e) => {
             opts.say("rolling back");
             teardown(&st);
+            // The daemons were our children: reap them, so that a long-lived caller
+            // is not left with zombies. `teardown` has stopped them.
+            for s in &mut spawned {
+                let _ = s.child.try_wait();
+            }
             Err(e)
         }
     }
@@ -152,6 +176,7 @@ fn build(
     d: &Design,
     opts: &UpOptions,
     st: &mut LabState,
+    spawned: &mut Vec<Spawned>,
     started: Instant,
 ) -> Result<UpReport> {
     let lab = opts.lab.as_str();
@@ -243,6 +268,7 @@ fn build(
     if let Some(e) = first_err {
         return Err(e);
     }
+    opts.go_on()?;
     let files: Vec<File> = d
         .nodes
         .iter()
@@ -285,6 +311,7 @@ fn build(
         });
     }
     st.save()?;
+    opts.go_on()?;
 
     // 3. Shaping: tbf on both ends of every link with a bandwidth. `tc` is spawned
     // (argument vector) because no Rust crate builds tbf messages reliably.
@@ -311,6 +338,8 @@ fn build(
             run_plain(&argv, "shape link (tc tbf)", &format!("{nsn}:{ifname}"))
         })?;
     }
+
+    opts.go_on()?;
 
     // 4. Filters (nftables) on gateways.
     let nft_dir = dir.join("nftables");
@@ -339,12 +368,13 @@ fn build(
     }
 
     // 5. Daemons.
-    let mut spawned: Vec<Spawned> = Vec::new();
-    let res = start_daemons(plan, d, opts, st, &files, routing, &mut spawned);
+    opts.go_on()?;
+    let res = start_daemons(plan, d, opts, st, &files, routing, spawned);
     st.processes = spawned.iter().map(|s| s.state.clone()).collect();
     st.save()?;
     let (ospf_started, without_listener) = res?;
-    check_started(&mut spawned)?;
+    check_started(spawned)?;
+    opts.go_on()?;
 
     // 6. OSPF convergence.
     let mut convergence = None;
@@ -374,8 +404,9 @@ fn build(
                 convergence = Some(t0.elapsed());
                 break;
             }
+            opts.go_on()?;
             if Instant::now() >= deadline {
-                check_started(&mut spawned)?;
+                check_started(spawned)?;
                 return Err(Error::step(
                     "wait for OSPF convergence",
                     &pending.join(", "),
@@ -397,6 +428,7 @@ fn build(
         warnings.extend(tune_snmp_caches(lab, d, &files));
     }
     st.warnings = warnings.clone();
+    opts.go_on()?;
     st.complete = true;
     st.save()?;
     // The netlink connections end with the runtime.
@@ -406,6 +438,7 @@ fn build(
         lab: lab.to_string(),
         routing,
         namespaces: st.nodes.len(),
+        nodes: NodeCounts::of(st.nodes.iter().map(|n| n.kind)),
         links: st.links.len(),
         processes: st.processes.len(),
         elapsed: started.elapsed(),

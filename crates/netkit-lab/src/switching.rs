@@ -339,6 +339,9 @@ mod tests {
         netkit_plan::plan(&topo, None).expect("access_lab plans")
     }
 
+    /// Two switches uplink to hq.r1 with VLAN 10; an access point on the second.
+    const TWO_ROOTS: &str = include_str!("../test_data/two_roots_lab.yaml");
+
     fn node(d: &Design, id: &str) -> usize {
         d.nodes
             .iter()
@@ -392,6 +395,66 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn two_switches_on_one_gateway_vlan_meet_on_a_gateway_bridge() {
+        let parsed = netkit_model::parse(TWO_ROOTS.as_bytes());
+        let topo = parsed.topology.expect("parses");
+        let plan = netkit_plan::plan(&topo, None).expect("plans");
+        let d = Design::from_plan("t", &plan, RoutingMode::Static);
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        let users = plan.segment("hq.users").expect("hq.users");
+        let r1 = node(&d, "hq.r1");
+        // The plan's interface is a bridge of hq.r1, with the gateway's address.
+        let bridge = d
+            .bridges
+            .iter()
+            .find(|b| b.node == r1 && b.name == users.interface)
+            .expect("a gateway bridge");
+        assert!(d.addresses.iter().any(|a| a.node == r1
+            && a.index == bridge.index
+            && a.net.addr() == std::net::IpAddr::V4(users.gateway)));
+        // One port of it per root switch, toward that switch's uplink VLAN 10.
+        let mut far: Vec<(String, String)> = d
+            .veths
+            .iter()
+            .filter(|v| v.a == r1 && v.a_master == Some(bridge.index))
+            .map(|v| (d.nodes[v.b].id.clone(), v.b_if.clone()))
+            .collect();
+        far.sort();
+        assert_eq!(
+            far,
+            [
+                ("hq.sw1".to_string(), "p1v10".to_string()),
+                ("hq.sw2".to_string(), "p1v10".to_string())
+            ]
+        );
+        // The wired test host is on sw1, the wireless client behind sw2's access point.
+        let on = |id: &str| {
+            let h = node(&d, id);
+            let v = d.veths.iter().find(|v| v.b == h).expect("cabled");
+            (d.nodes[v.a].id.clone(), v.a_if.clone())
+        };
+        assert_eq!(on("hq.users"), ("hq.sw1".to_string(), "p2v10".to_string()));
+        assert_eq!(
+            on("hq.users.wifi-ap1"),
+            ("hq.ap1".to_string(), "wlan10".to_string())
+        );
+    }
+
+    #[test]
+    fn nodes_are_counted_by_kind() {
+        let d = Design::from_plan("t", &plan(), RoutingMode::Static);
+        let c = crate::design_types::NodeCounts::of(d.nodes.iter().map(|n| n.kind));
+        let want = crate::design_types::NodeCounts {
+            routers: 2,
+            switches: 3,
+            access_points: 3,
+            hosts: 5,
+            wireless_clients: 3,
+        };
+        assert_eq!(c, want);
     }
 
     #[test]

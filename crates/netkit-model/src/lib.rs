@@ -16,5 +16,5 @@ mod yaml;
 
 pub use access::*;
 pub use diagnostic::{Diagnostic, Severity};
-pub use parse::{MAX_BYTES, Parsed, parse};
+pub use parse::{MAX_BYTES, Parsed, parse, parse_with_secrets};
 pub use types::*;

@@ -56,6 +56,24 @@ const MAX_GROWTH: i64 = 1000;
 /// Parse a topology file's bytes (UTF-8 YAML). Never panics; every problem found is
 /// in `diagnostics`, sorted by position.
 pub fn parse(source: &[u8]) -> Parsed {
+    parse_then(source, |_| Vec::new())
+}
+
+/// [`parse`], with the Wi-Fi passphrases checked against `lookup` (the caller's
+/// environment: this crate reads none) in the same pass, so that a passphrase of the
+/// wrong length is reported with every other problem of the file. Only errors are
+/// added: an unset variable is a warning of [`crate::check_secrets`], for `validate`.
+pub fn parse_with_secrets(source: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Parsed {
+    parse_then(source, |t| {
+        crate::access::check_secrets(t, lookup)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect()
+    })
+}
+
+/// Parse, and add what `more` finds in the topology built (also when it has errors).
+fn parse_then(source: &[u8], more: impl FnOnce(&Topology) -> Vec<Diagnostic>) -> Parsed {
     let (topology, mut diagnostics) = if source.len() > MAX_BYTES {
         (None, vec![too_big(source.len())])
     } else {
@@ -64,6 +82,9 @@ pub fn parse(source: &[u8]) -> Parsed {
             Ok(text) => build(text),
         }
     };
+    if let Some(t) = &topology {
+        diagnostics.extend(more(t));
+    }
     // Keep diagnostics in file order; whole-file problems first.
     diagnostics.sort_by_key(|d| d.span.map_or((0, 0), |s| (1, s.offset)));
     diagnostics.dedup();

@@ -42,6 +42,8 @@ pub struct Status {
     pub healthy: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub convergence_ms: Option<u64>,
+    /// The nodes by kind: routers, switches, access points, hosts.
+    pub counts: NodeCounts,
     pub nodes: Vec<NodeStatus>,
     pub links: Vec<LinkStatus>,
     pub processes: Vec<ProcessStatus>,
@@ -133,6 +135,7 @@ pub fn status(lab: &str) -> Result<Status> {
         complete: st.complete,
         healthy,
         convergence_ms: st.convergence_ms,
+        counts: NodeCounts::of(nodes.iter().map(|n| n.kind)),
         nodes,
         links,
         processes,

@@ -329,7 +329,8 @@ impl Walker {
                 self.error(
                     s.uplink_span,
                     format!(
-                        "the uplink of switch `{id}` is `{target_id}`, a {}: a trunk goes to a layer-3 device or a switch",
+                        "the uplink of switch `{id}` is `{target_id}`, {} {}: a trunk goes to a layer-3 device or a switch",
+                        article(target.kind),
                         target.kind
                     ),
                     "uplink to a router, l3-switch, firewall or switch of the site",
@@ -485,7 +486,11 @@ impl Walker {
         if d.kind != DeviceKind::Switch {
             self.error(
                 span,
-                format!("{what} names `{id}`, a {}, not a switch", d.kind),
+                format!(
+                    "{what} names `{id}`, {} {}, not a switch",
+                    article(d.kind),
+                    d.kind
+                ),
                 format!("name a switch of site `{site}`"),
             );
             return None;
@@ -913,5 +918,15 @@ fn list(names: &[&str]) -> String {
     } else {
         let shown: Vec<&str> = names.iter().copied().take(6).collect();
         format!(" ({})", shown.join(", "))
+    }
+}
+
+/// "a" or "an" before a device kind as it is written (`an access-point`, `an l3-switch`).
+fn article(kind: DeviceKind) -> &'static str {
+    let word = kind.as_str();
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) || word.starts_with("l3") {
+        "an"
+    } else {
+        "a"
     }
 }
