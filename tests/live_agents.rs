@@ -5,8 +5,11 @@
 //! Shown: each check ran at its source (an nftables rule in lyon.r1 fails exactly
 //! the check from lyon.users), agent-to-agent bandwidth follows the shaped path,
 //! a stopped agent, a wrong token and an agent killed mid-run give `error`
-//! verdicts naming it while the rest passes, and fping, dig and iperf3 run by hand
-//! from the same namespaces agree. Needs root (skipped with a note, never in CI).
+//! verdicts naming it while the rest passes, an `snmp` check runs at the agent on
+//! lyon.r1 against that router's real snmpd (the community only in that agent's
+//! environment, never in the results or any log), and fping, dig and iperf3 run by
+//! hand from the same namespaces agree. Needs root: skipped with a note without
+//! it, except in CI (`CI` set), where it must run.
 
 mod support;
 #[allow(unused_imports)]
@@ -48,15 +51,38 @@ impl Lab {
     }
 }
 
+/// The variables that carry SNMP credentials: only the agent that runs the
+/// `snmp` check gets one.
+const SNMP_ENV: [&str; 7] = [
+    "NETKIT_SNMP_COMMUNITY",
+    "NETKIT_SNMP_VERSION",
+    "NETKIT_SNMP_USER",
+    "NETKIT_SNMP_AUTH_PASSWORD",
+    "NETKIT_SNMP_PRIV_PASSWORD",
+    "NETKIT_SNMP_AUTH_PROTOCOL",
+    "NETKIT_SNMP_PRIV_PROTOCOL",
+];
+
 /// A `netkit agent` in a namespace; killed by its PID when dropped.
 struct AgentProc {
     child: Child,
     lines: mpsc::Receiver<String>,
+    /// Every line read so far.
+    seen: Vec<String>,
 }
 
 impl AgentProc {
     fn start(ns: &str, token_file: &Path) -> AgentProc {
-        let mut child = Command::new("ip")
+        AgentProc::start_with(ns, token_file, &[])
+    }
+
+    fn start_with(ns: &str, token_file: &Path, env: &[(&str, &str)]) -> AgentProc {
+        let mut cmd = Command::new("ip");
+        for k in SNMP_ENV {
+            cmd.env_remove(k);
+        }
+        cmd.envs(env.iter().copied());
+        let mut child = cmd
             .args(["netns", "exec", ns])
             .arg(netkit_bin())
             .args(["agent", "--listen", "0.0.0.0:5301", "--token-file"])
@@ -75,21 +101,42 @@ impl AgentProc {
                 }
             }
         });
-        let a = AgentProc { child, lines: rx };
+        let mut a = AgentProc {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        };
         a.wait_for("listening on", Duration::from_secs(20));
         a
     }
 
-    fn wait_for(&self, what: &str, within: Duration) -> String {
+    fn wait_for(&mut self, what: &str, within: Duration) -> String {
         let end = Instant::now() + within;
         loop {
             let left = end.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(l) if l.contains(what) => return l,
-                Ok(_) => {}
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if l.contains(what) {
+                        return l;
+                    }
+                }
                 Err(_) => panic!("the agent did not log `{what}` within {within:?}"),
             }
         }
+    }
+
+    /// Stop the agent and return everything it logged.
+    fn stop_and_log(&mut self) -> Vec<String> {
+        self.kill();
+        let end = Instant::now() + Duration::from_secs(5);
+        while let Ok(l) = self
+            .lines
+            .recv_timeout(end.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(l);
+        }
+        self.seen.clone()
     }
 
     fn kill(&mut self) {
@@ -150,7 +197,40 @@ fn live_verify_runs_each_check_at_its_source() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // lyon.r1's snmpd, configured by `lab up` with a generated community: it answers
+    // before the run starts (snmpd may need a few seconds after its start).
+    let community = netkit_lab::lab_secret(&lab.name, "snmp-community")
+        .unwrap()
+        .expect("the lab stored its SNMP community");
+    assert!(community.len() >= 8, "a distinctive community");
+    let snmp_ready = Instant::now();
+    loop {
+        let o = netkit()
+            .args(["snmp", "lyon.r1", "--topology"])
+            .arg(topology())
+            .args(["--lab", &lab.name, "--check"])
+            .output()
+            .unwrap();
+        if o.status.code() == Some(0) {
+            break;
+        }
+        assert!(
+            snmp_ready.elapsed() < Duration::from_secs(30),
+            "lyon.r1's snmpd does not match the plan: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
     let _lyon = AgentProc::start(&lab.ns("lyon.users"), &tok);
+    // The agent on the router lyon.r1 runs its snmp check; only it knows the
+    // community (the plan says `${NETKIT_SNMP_COMMUNITY}`, expanded at the agent).
+    let mut router = AgentProc::start_with(
+        &lab.ns("lyon.r1"),
+        &tok,
+        &[("NETKIT_SNMP_COMMUNITY", community.as_str())],
+    );
     let _marseille = AgentProc::start(&lab.ns("marseille.users"), &tok);
     let _wrong = AgentProc::start(&lab.ns("hq.servers.fs1"), &bad);
     let mut doomed = AgentProc::start(&lab.ns("hq.servers"), &tok);
@@ -160,7 +240,7 @@ fn live_verify_runs_each_check_at_its_source() {
     std::fs::write(
         &pb,
         format!(
-            "name: live acme\ntopology: {topo}\ntarget: live\nagents:\n  lyon.users: {ly}\n  marseille.users: {ma}\n  marseille.voice: {vo}\n  hq.servers.fs1: 10.1.20.10\n  hq.servers: {hs}:5301\nchecks:\n\
+            "name: live acme\ntopology: {topo}\ntarget: live\nagents:\n  lyon.users: {ly}\n  lyon.r1: {lyr}\n  marseille.users: {ma}\n  marseille.voice: {vo}\n  hq.servers.fs1: 10.1.20.10\n  hq.servers: {hs}:5301\nchecks:\n\
   - reach: {{ from: hq.users, to: [lyon.users, marseille.users] }}\n\
   - reach: {{ from: lyon.users, to: [hq.servers.intranet, marseille.users] }}\n\
   - reach: {{ from: marseille.users, to: [hq.servers.intranet, lyon.users] }}\n\
@@ -172,9 +252,11 @@ fn live_verify_runs_each_check_at_its_source() {
   - bandwidth: {{ from: marseille.users, to: hq.users, min: 30Mbps, duration: 2s }}\n\
   - reach: {{ from: marseille.voice, to: lyon.users }}\n\
   - reach: {{ from: hq.servers.fs1, to: lyon.users }}\n\
-  - isolate: {{ from: hq.servers, to: hq.guests }}\n",
+  - isolate: {{ from: hq.servers, to: hq.guests }}\n\
+  - snmp: {{ device: lyon.r1 }}\n",
             topo = topology().display(),
             ly = th("lyon.users"),
+            lyr = plan.segment("lyon.users").unwrap().gateway,
             ma = th("marseille.users"),
             vo = th("marseille.voice"),
             hs = th("hq.servers"),
@@ -183,7 +265,11 @@ fn live_verify_runs_each_check_at_its_source() {
     .unwrap();
 
     let started = Instant::now();
-    let verify = Command::new("ip")
+    let mut verify = Command::new("ip");
+    for k in SNMP_ENV {
+        verify.env_remove(k);
+    }
+    let verify = verify
         .args(["netns", "exec", &lab.ns("hq.users")])
         .arg(netkit_bin())
         .arg("verify")
@@ -312,6 +398,36 @@ fn live_verify_runs_each_check_at_its_source() {
         assert!(
             reason.contains(&th("hq.servers")) && reason.contains("dropped"),
             "{reason}"
+        );
+    }
+    // SNMP at the agent of lyon.r1, against lyon.r1's own snmpd: one pass per
+    // expectation, each naming the agent; the community is nowhere to be seen.
+    let router_agent = format!("{}:5301", plan.segment("lyon.users").unwrap().gateway);
+    let snmp: Vec<_> = results
+        .results
+        .iter()
+        .filter(|r| r.check == "snmp")
+        .collect();
+    assert_eq!(snmp.len(), 3, "{show:#?}");
+    for r in &snmp {
+        assert_eq!(r.verdict, Verdict::Pass, "{show:#?}");
+        assert_eq!(r.from.as_deref(), Some("lyon.r1"));
+        assert_eq!(r.agent.as_deref(), Some(router_agent.as_str()), "{show:#?}");
+    }
+    let router_log = router.stop_and_log();
+    assert!(
+        router_log.iter().any(|l| l.contains("session for")),
+        "{router_log:#?}"
+    );
+    let verify_err = String::from_utf8_lossy(&out.stderr);
+    for (what, text) in [
+        ("the results", text.to_string()),
+        ("verify's messages", verify_err.to_string()),
+        ("the lyon.r1 agent's log", router_log.join("\n")),
+    ] {
+        assert!(
+            !text.contains(&community),
+            "the SNMP community appears in {what}"
         );
     }
     let errors = results.count(Verdict::Error);

@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use netkit_bandwidth::Token;
-use netkit_bandwidth::auth::{hex, random_bytes, unhex};
+use netkit_bandwidth::handshake::{Answer, HandshakeError};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
-use crate::proto::{self, AGENT_LABEL, CLIENT_LABEL, FrameError, Limits, Msg, PROTOCOL};
+use crate::proto::{self, FrameError, Limits, Msg, PROTOCOL};
 
 /// Why a session with an agent could not be opened or went wrong. Each message
 /// completes "agent ADDR ...".
@@ -52,6 +52,14 @@ fn frame_error(e: FrameError, op: &'static str) -> ClientError {
         FrameError::Closed => ClientError::Closed(op),
         FrameError::Io(source) => ClientError::Io { op, source },
         e => ClientError::Protocol(e.to_string()),
+    }
+}
+
+fn handshake_error(e: HandshakeError) -> ClientError {
+    if e.is_protocol() {
+        ClientError::Protocol(e.to_string())
+    } else {
+        ClientError::Auth(e.to_string())
     }
 }
 
@@ -102,35 +110,12 @@ pub async fn connect(
             proto::escape(&p)
         )));
     }
-    let agent_nonce = unhex(&nonce)
-        .filter(|n| n.len() >= 16)
-        .ok_or_else(|| ClientError::Protocol("malformed nonce".into()))?;
-    let client_nonce = random_bytes::<32>();
-    let proof = match (auth.as_str(), token) {
-        ("none", Some(_)) => {
-            return Err(ClientError::Auth(
-                "it announces no authentication (`auth: none`) although this coordinator holds a token: refusing it (an impostor, or an agent started with --insecure-no-auth)".into(),
-            ));
-        }
-        ("none", None) => None,
-        ("hmac-sha256", Some(t)) => Some(hex(&t.prove(CLIENT_LABEL, &agent_nonce, &client_nonce))),
-        ("hmac-sha256", None) => {
-            return Err(ClientError::Auth(
-                "it requires a token: give --token-file FILE or set NETKIT_AGENT_TOKEN".into(),
-            ));
-        }
-        (other, _) => {
-            return Err(ClientError::Protocol(format!(
-                "unknown authentication scheme `{}`",
-                proto::escape(other)
-            )));
-        }
-    };
+    let answer = Answer::new(proto::LABELS, token, &auth, &nonce).map_err(handshake_error)?;
     proto::write(
         &mut w,
         &Msg::Auth {
-            client_nonce: hex(&client_nonce),
-            proof,
+            client_nonce: answer.client_nonce_hex(),
+            proof: answer.proof.clone(),
         },
         timeout,
     )
@@ -143,17 +128,9 @@ pub async fn connect(
         .await
         .map_err(|e| frame_error(e, "authenticating"))?
     {
-        Msg::Welcome { proof } => {
-            if let Some(t) = token {
-                let p = proof.and_then(|p| unhex(&p)).unwrap_or_default();
-                if !t.verify(AGENT_LABEL, &client_nonce, &agent_nonce, &p) {
-                    return Err(ClientError::Auth(
-                        "it could not prove it knows the token (an impostor, or another token)"
-                            .into(),
-                    ));
-                }
-            }
-        }
+        Msg::Welcome { proof } => answer
+            .verify_agent(proof.as_deref())
+            .map_err(handshake_error)?,
         Msg::Error { code, message } if code == "auth" => {
             return Err(ClientError::TokenRefused(proto::escape(&message)));
         }

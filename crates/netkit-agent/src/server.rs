@@ -15,20 +15,21 @@
 //! - refusals are sent back as one sentence, and logged at most once per peer
 //!   address per interval, escaped.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use netkit_bandwidth::Token;
 use netkit_bandwidth::agent::{AgentConfig, Service};
-use netkit_bandwidth::auth::{hex, random_bytes, unhex};
+use netkit_bandwidth::gate::{self, Gate, GateConfig, Ticket};
+use netkit_bandwidth::handshake::{self, Challenge};
+use netkit_bandwidth::wire::Reader;
 use netkit_plan::Plan;
 use netkit_results::CheckResult;
 use netkit_verify::CheckContext;
 use netkit_verify::checks::{self, Unit};
-use tokio::io::AsyncReadExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -36,8 +37,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::allow::{self, AllowList};
-use crate::log::{PeerLog, Sink};
-use crate::proto::{self, AGENT_LABEL, CLIENT_LABEL, FrameError, Limits, Msg, PROTOCOL};
+use crate::log::Sink;
+use crate::proto::{self, FrameError, Limits, Msg, PROTOCOL};
 
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long an authenticated client may take to send its session.
@@ -56,17 +57,16 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Authenticated sessions at once.
     pub max_sessions: usize,
-    /// Connections in handshake at once, in total and per address.
-    pub max_handshakes: usize,
-    pub max_handshakes_per_addr: usize,
-    /// Time from accept to authenticated.
-    pub handshake_timeout: Duration,
-    /// The bandwidth side (its limits; the token is taken from `token`).
+    /// Connections in handshake (both protocols), in total and per address; the
+    /// time from accept to authenticated (`netkit-agent/1`) or to the greeting
+    /// (`netkit-bw/1`, which then bounds each of its own steps); one line per
+    /// peer address per interval.
+    pub gate: GateConfig,
+    /// The bandwidth side (its limits; the token is taken from `token`, the
+    /// admission from `gate`).
     pub bandwidth: AgentConfig,
     /// Log sink (one line per event).
     pub log: Sink,
-    /// At most one line per peer address per this interval.
-    pub log_interval: Duration,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -100,46 +100,30 @@ impl ServerConfig {
             token,
             allow: AllowList::default(),
             max_sessions: 16,
-            max_handshakes: 256,
-            max_handshakes_per_addr: 4,
-            handshake_timeout: Duration::from_secs(3),
+            gate: GateConfig {
+                max_handshakes: 256,
+                max_handshakes_per_addr: 4,
+                handshake_timeout: Duration::from_secs(3),
+                log_interval: Duration::from_secs(10),
+            },
             bandwidth,
             log: Arc::new(|l| eprintln!("{l}")),
-            log_interval: Duration::from_secs(10),
         }
     }
 }
 
 struct Shared {
     config: ServerConfig,
-    log: Arc<PeerLog>,
+    /// Admission of connections not yet authenticated, and the log.
+    gate: Arc<Gate>,
     sessions: Arc<Semaphore>,
-    handshakes: Arc<Semaphore>,
-    per_addr: Mutex<HashMap<IpAddr, usize>>,
     bw: Service,
     stop: watch::Receiver<bool>,
 }
 
-/// A connection in handshake; frees its slots when dropped.
-struct Handshake {
-    shared: Arc<Shared>,
-    ip: IpAddr,
-    _permit: tokio::sync::OwnedSemaphorePermit,
-}
-
-impl Drop for Handshake {
-    fn drop(&mut self) {
-        let mut m = self
-            .shared
-            .per_addr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = m.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                m.remove(&self.ip);
-            }
-        }
+impl Shared {
+    fn log(&self) -> &crate::log::PeerLog {
+        self.gate.log()
     }
 }
 
@@ -156,120 +140,47 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()>,
 {
-    let log = Arc::new(PeerLog::new(config.log.clone(), config.log_interval));
+    let gate = Arc::new(Gate::new(config.gate, config.log.clone()));
     let mut bw_config = config.bandwidth.clone();
     bw_config.token = config.token.clone();
     bw_config.log = config.log.clone();
-    let peer_log = log.clone();
-    bw_config.peer_log = Some(Arc::new(move |peer, line| peer_log.peer(peer, line)));
     let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         sessions: Arc::new(Semaphore::new(config.max_sessions.max(1))),
-        handshakes: Arc::new(Semaphore::new(config.max_handshakes.max(1))),
-        per_addr: Mutex::new(HashMap::new()),
-        bw: Service::new(bw_config),
-        log,
+        bw: Service::new(bw_config, gate.log().clone()),
+        gate,
         stop: stop_rx,
         config,
     });
-    let mut tasks = JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            r = listener.accept() => match r {
-                Ok((stream, peer)) => {
-                    let Some(hs) = admit(&shared, peer) else { continue };
-                    let shared = shared.clone();
-                    tasks.spawn(async move { connection(shared, stream, peer, hs).await });
-                }
-                Err(e) => {
-                    shared.log.line(&format!("accept failed: {e}; retrying"));
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-        }
-    }
-    shared
-        .log
-        .line("shutting down: running sessions and tests are told and stopped");
-    let _ = stop_tx.send(true);
-    shared.bw.shutdown();
-    let _ = tokio::time::timeout(Duration::from_secs(3), async {
-        while tasks.join_next().await.is_some() {}
+    let sh = shared.clone();
+    let handle =
+        move |stream, peer, magic, ticket| connection(sh.clone(), stream, peer, magic, ticket);
+    gate::serve(shared.gate.clone(), listener, shutdown, handle, || {
+        shared
+            .log()
+            .line("shutting down: running sessions and tests are told and stopped");
+        let _ = stop_tx.send(true);
+        shared.bw.shutdown();
     })
     .await;
-    tasks.abort_all();
     Ok(())
 }
 
-/// A slot for a new connection, or `None` (logged) when its address or everyone
-/// already has too many connections in handshake.
-fn admit(shared: &Arc<Shared>, peer: SocketAddr) -> Option<Handshake> {
-    let per = shared.config.max_handshakes_per_addr.max(1);
-    {
-        let mut m = shared.per_addr.lock().unwrap_or_else(|e| e.into_inner());
-        let n = m.entry(peer.ip()).or_insert(0);
-        if *n >= per {
-            drop(m);
-            shared.log.peer(
-                peer,
-                &format!("refused: {per} connections from this address already in handshake"),
-            );
-            return None;
-        }
-        *n += 1;
-    }
-    let Ok(permit) = shared.handshakes.clone().try_acquire_owned() else {
-        let mut m = shared.per_addr.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = m.get_mut(&peer.ip()) {
-            *n -= 1;
-            if *n == 0 {
-                m.remove(&peer.ip());
-            }
-        }
-        drop(m);
-        shared.log.peer(
-            peer,
-            &format!(
-                "refused: {} connections already in handshake",
-                shared.config.max_handshakes
-            ),
-        );
-        return None;
-    };
-    Some(Handshake {
-        shared: shared.clone(),
-        ip: peer.ip(),
-        _permit: permit,
-    })
-}
-
-async fn connection(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr, hs: Handshake) {
-    let deadline = Instant::now() + shared.config.handshake_timeout;
-    let mut magic = [0u8; 8];
-    match tokio::time::timeout_at(deadline, stream.read_exact(&mut magic)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(_)) => return,
-        Err(_) => {
-            shared.log.peer(
-                peer,
-                &format!(
-                    "closed: no greeting within {:?}",
-                    shared.config.handshake_timeout
-                ),
-            );
-            return;
-        }
-    }
+async fn connection(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    magic: [u8; 8],
+    hs: Ticket,
+) {
+    let deadline = hs.deadline();
     if Service::speaks(&magic) {
-        shared.bw.handle(stream, peer, magic, Box::new(hs)).await;
+        shared.bw.handle(stream, peer, magic, hs).await;
     } else if &magic == proto::MAGIC {
         let _ = stream.set_nodelay(true);
         session(shared, stream, peer, hs, deadline).await;
     } else {
-        shared.log.peer(
+        shared.log().peer(
             peer,
             &format!(
                 "closed: not a netkit client (greeting {})",
@@ -287,7 +198,7 @@ async fn refuse(
     message: String,
 ) {
     shared
-        .log
+        .log()
         .peer(peer, &format!("refused ({code}): {message}"));
     let _ = proto::write(
         w,
@@ -304,19 +215,16 @@ async fn session(
     shared: Arc<Shared>,
     stream: TcpStream,
     peer: SocketAddr,
-    hs: Handshake,
+    hs: Ticket,
     deadline: Instant,
 ) {
     let (mut r, mut w) = stream.into_split();
-    let nonce = random_bytes::<32>();
+    let challenge = Challenge::new();
+    let token = shared.config.token.as_ref();
     let hello = Msg::Hello {
         proto: PROTOCOL.into(),
-        nonce: hex(&nonce),
-        auth: if shared.config.token.is_some() {
-            "hmac-sha256".into()
-        } else {
-            "none".into()
-        },
+        nonce: challenge.nonce_hex(),
+        auth: handshake::scheme(token).into(),
         limits: shared.config.limits.clone(),
     };
     if proto::write(&mut w, &hello, WRITE_TIMEOUT).await.is_err() {
@@ -340,7 +248,7 @@ async fn session(
                     "protocol",
                     format!(
                         "no authentication within {:?}",
-                        shared.config.handshake_timeout
+                        shared.config.gate.handshake_timeout
                     ),
                 )
                 .await;
@@ -349,37 +257,14 @@ async fn session(
                 return refuse(&shared, &mut w, peer, "protocol", e.to_string()).await;
             }
             Err(_) => {
-                shared.log.peer(peer, "closed before authenticating");
+                shared.log().peer(peer, "closed before authenticating");
                 return;
             }
         };
-    let client_nonce = unhex(&client_nonce).unwrap_or_default();
-    let mut agent_proof = None;
-    if let Some(token) = &shared.config.token {
-        let Some(proof) = proof else {
-            return refuse(
-                &shared,
-                &mut w,
-                peer,
-                "auth",
-                "this agent requires a token: give --token-file FILE or set NETKIT_AGENT_TOKEN"
-                    .into(),
-            )
-            .await;
-        };
-        let proof = unhex(&proof).unwrap_or_default();
-        if client_nonce.len() < 16 || !token.verify(CLIENT_LABEL, &nonce, &client_nonce, &proof) {
-            return refuse(
-                &shared,
-                &mut w,
-                peer,
-                "auth",
-                "wrong token: the client's token does not match the agent's".into(),
-            )
-            .await;
-        }
-        agent_proof = Some(hex(&token.prove(AGENT_LABEL, &client_nonce, &nonce)));
-    }
+    let agent_proof = match challenge.check(token, proto::LABELS, &client_nonce, proof.as_deref()) {
+        Ok(p) => p,
+        Err(message) => return refuse(&shared, &mut w, peer, "auth", message).await,
+    };
     let Ok(session_permit) = shared.sessions.clone().try_acquire_owned() else {
         let n = shared.config.max_sessions;
         return refuse(
@@ -423,7 +308,7 @@ async fn session(
         Ok(c) => c,
         Err((code, message)) => return refuse(&shared, &mut w, peer, code, message).await,
     };
-    shared.log.line(&format!(
+    shared.log().line(&format!(
         "{peer}: session for {} ({} on the plan {})",
         proto::escape(&ctx.stands_in.iter().cloned().collect::<Vec<_>>().join(", ")),
         PROTOCOL,
@@ -432,7 +317,7 @@ async fn session(
     let (code, message) = run_session(&shared, ctx, r, &mut w, peer).await;
     if code == "ok" {
         shared
-            .log
+            .log()
             .line(&format!("{peer}: session ended: {message}"));
     } else {
         refuse(&shared, &mut w, peer, code, message).await;
@@ -441,6 +326,18 @@ async fn session(
 }
 
 type SetupError = (&'static str, String);
+
+/// `value` within 1 to `max`, else a `limit` refusal: "WHAT: this agent allows 1
+/// to MAX".
+fn in_range(value: u64, max: u64, what: String, unit: &str) -> Result<(), SetupError> {
+    if value == 0 || value > max {
+        return Err((
+            "limit",
+            format!("{what}: this agent allows 1 to {max}{unit}"),
+        ));
+    }
+    Ok(())
+}
 
 fn setup(
     shared: &Shared,
@@ -465,33 +362,24 @@ fn setup(
             format!("a session names 1 to 1024 sources, not {}", sources.len()),
         ));
     }
-    if probe.tries == 0 || probe.tries > l.max_tries {
-        return Err((
-            "limit",
-            format!(
-                "{} tries per probe: this agent allows 1 to {}",
-                probe.tries, l.max_tries
-            ),
-        ));
-    }
-    if probe.timeout_ms == 0 || probe.timeout_ms > l.max_probe_timeout_ms {
-        return Err((
-            "limit",
-            format!(
-                "a probe timeout of {} ms: this agent allows 1 to {} ms",
-                probe.timeout_ms, l.max_probe_timeout_ms
-            ),
-        ));
-    }
-    if probe.rate_pps == 0 || probe.rate_pps > l.max_rate_pps {
-        return Err((
-            "limit",
-            format!(
-                "{} packets per second: this agent allows 1 to {}",
-                probe.rate_pps, l.max_rate_pps
-            ),
-        ));
-    }
+    in_range(
+        probe.tries.into(),
+        l.max_tries.into(),
+        format!("{} tries per probe", probe.tries),
+        "",
+    )?;
+    in_range(
+        probe.timeout_ms,
+        l.max_probe_timeout_ms,
+        format!("a probe timeout of {} ms", probe.timeout_ms),
+        " ms",
+    )?;
+    in_range(
+        probe.rate_pps.into(),
+        l.max_rate_pps.into(),
+        format!("{} packets per second", probe.rate_pps),
+        "",
+    )?;
     for (node, addr) in &far_ends {
         if !shared.config.allow.contains(addr.ip()) {
             return Err((
@@ -583,24 +471,14 @@ fn error_result(ctx: &CheckContext, unit: &Unit, reason: String) -> Vec<CheckRes
 async fn run_session(
     shared: &Arc<Shared>,
     ctx: CheckContext,
-    mut r: OwnedReadHalf,
+    r: OwnedReadHalf,
     w: &mut OwnedWriteHalf,
     peer: SocketAddr,
 ) -> (&'static str, String) {
     let l = shared.config.limits.clone();
     // Reads happen in their own task: a half-read frame must not be lost when
     // another branch of the select below wins.
-    let (msg_tx, mut msg_rx) = mpsc::channel::<Result<Msg, FrameError>>(64);
-    let reader = tokio::spawn(async move {
-        loop {
-            let m =
-                proto::read::<Msg, _>(&mut r, proto::MAX_HANDSHAKE_FRAME * 16, IDLE_TIMEOUT).await;
-            let done = m.is_err();
-            if msg_tx.send(m).await.is_err() || done {
-                break;
-            }
-        }
-    });
+    let mut msg_rx = Reader::<Msg>::spawn(r, proto::MAX_HANDSHAKE_FRAME * 16, IDLE_TIMEOUT, 64);
     let (res_tx, mut res_rx) = mpsc::channel::<(u32, Vec<CheckResult>)>(256);
     let parallel = Arc::new(Semaphore::new(l.max_parallel.max(1) as usize));
     let mut running = JoinSet::new();
@@ -627,7 +505,7 @@ async fn run_session(
                     }
                     outstanding += 1;
                     if let Err(why) = vet(shared, &ctx, &unit, deadline_ms) {
-                        shared.log.peer(peer, &format!("unit refused: {why}"));
+                        shared.log().peer(peer, &format!("unit refused: {why}"));
                         let _ = res_tx.try_send((id, error_result(&ctx, &unit, format!("refused by the agent: {why}"))));
                         continue;
                     }
@@ -666,14 +544,14 @@ async fn run_session(
             _ = stop.changed() => break ("shutdown", "the agent is shutting down".into()),
         }
     };
-    reader.abort();
+    drop(msg_rx);
     running.abort_all();
     if outcome.0 == "ok" {
         let _ = proto::write(w, &Msg::Bye, WRITE_TIMEOUT).await;
     }
     if outcome.0 == "closed" {
         shared
-            .log
+            .log()
             .peer(peer, &format!("session ended: {}", outcome.1));
         return ("ok", outcome.1);
     }

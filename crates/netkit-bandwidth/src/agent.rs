@@ -21,32 +21,28 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::auth::{hex, random_bytes, unhex};
+use crate::auth::{hex, random_bytes};
 use crate::frame::{
     self, CONTROL_MAGIC, DATA_HEADER_LEN, DATA_MAGIC, FrameError, Limits, MAX_FRAME, Msg, PROTOCOL,
     ROLE_AGENT_SENDS, ROLE_CLIENT_SENDS,
 };
+use crate::gate::{self, Gate, GateConfig, PeerLog, Ticket};
+use crate::handshake::{self, Challenge};
 use crate::meter::{self, Counters};
+use crate::wire::Reader;
 use crate::{Direction, Token, fmt_bytes, fmt_duration, fmt_rate};
 
 /// How long a peer may take to send a greeting, a request, or its data connections.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long after the end of a test the client has to send `stop`.
 const STOP_GRACE: Duration = Duration::from_secs(5);
-/// Connections that have not finished their handshake, at most.
-const MAX_HANDSHAKES: usize = 64;
 /// How long a write on the control connection may block.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A log sink: one line per event, never containing the token.
-pub type LogFn = Arc<dyn Fn(&str) + Send + Sync>;
-
-/// A log sink for lines about one peer (refusals, closed handshakes): the
-/// embedding server may rate-limit them per peer address and escape them.
-pub type PeerLogFn = Arc<dyn Fn(SocketAddr, &str) + Send + Sync>;
+pub type LogFn = crate::gate::Sink;
 
 /// How the agent behaves.
 #[derive(Clone)]
@@ -59,8 +55,9 @@ pub struct AgentConfig {
     /// Bits per second the agent sends at most in one test (0: unlimited).
     pub max_rate_bps: u64,
     pub log: LogFn,
-    /// Lines about one peer; `None`: `log` with the peer in front.
-    pub peer_log: Option<PeerLogFn>,
+    /// Connections in handshake and lines about peers, when [`serve`] accepts
+    /// the connections itself (an embedding server has its own, [`Service`]).
+    pub gate: GateConfig,
 }
 
 impl std::fmt::Debug for AgentConfig {
@@ -76,7 +73,9 @@ impl std::fmt::Debug for AgentConfig {
 }
 
 impl AgentConfig {
-    /// Defaults: 60 s, 16 streams, 2 concurrent tests, no rate cap, logs to stderr.
+    /// Defaults: 60 s, 16 streams, 2 concurrent tests, no rate cap, logs to stderr;
+    /// 64 connections in handshake (from any addresses), 5 s to greet, every
+    /// line about a peer logged.
     pub fn new(token: Option<Token>) -> AgentConfig {
         AgentConfig {
             token,
@@ -85,7 +84,12 @@ impl AgentConfig {
             max_concurrent: 2,
             max_rate_bps: 0,
             log: Arc::new(|line| eprintln!("{line}")),
-            peer_log: None,
+            gate: GateConfig {
+                max_handshakes: 64,
+                max_handshakes_per_addr: 64,
+                handshake_timeout: HANDSHAKE_TIMEOUT,
+                log_interval: Duration::ZERO,
+            },
         }
     }
 
@@ -102,7 +106,7 @@ impl AgentConfig {
 type DataConn = (u16, u8, TcpStream);
 
 /// Held while a connection is in its handshake; dropped once authenticated.
-pub type HandshakeGuard = Box<dyn Send + Sync>;
+pub type HandshakeGuard = Ticket;
 
 struct Pending {
     peer: IpAddr,
@@ -112,20 +116,26 @@ struct Pending {
 struct Shared {
     config: AgentConfig,
     tests: Arc<Semaphore>,
-    handshakes: Arc<Semaphore>,
     pending: Mutex<HashMap<[u8; 16], Pending>>,
+    log: Arc<PeerLog>,
 }
 
 impl Shared {
+    fn new(config: AgentConfig, log: Arc<PeerLog>) -> Shared {
+        Shared {
+            tests: Arc::new(Semaphore::new(usize::from(config.max_concurrent.max(1)))),
+            pending: Mutex::new(HashMap::new()),
+            config,
+            log,
+        }
+    }
+
     fn log(&self, line: &str) {
-        (self.config.log)(line);
+        self.log.line(line);
     }
 
     fn log_peer(&self, peer: SocketAddr, line: &str) {
-        match &self.config.peer_log {
-            Some(f) => f(peer, line),
-            None => (self.config.log)(&format!("{peer}: {line}")),
-        }
+        self.log.peer(peer, line);
     }
 }
 
@@ -142,68 +152,22 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()>,
 {
-    let shared = Arc::new(Shared {
-        tests: Arc::new(Semaphore::new(usize::from(config.max_concurrent.max(1)))),
-        handshakes: Arc::new(Semaphore::new(MAX_HANDSHAKES)),
-        pending: Mutex::new(HashMap::new()),
-        config,
-    });
+    let gate = Arc::new(Gate::new(config.gate, config.log.clone()));
+    let shared = Arc::new(Shared::new(config, gate.log().clone()));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            r = listener.accept() => match r {
-                Ok((stream, peer)) => {
-                    let Ok(permit) = shared.handshakes.clone().try_acquire_owned() else {
-                        shared.log_peer(peer, &format!("dropped: {MAX_HANDSHAKES} connections already in handshake"));
-                        continue;
-                    };
-                    let shared = shared.clone();
-                    let stop = stop_rx.clone();
-                    tasks.spawn(async move {
-                        handle_connection(shared, stream, peer, Box::new(permit), stop).await;
-                    });
-                }
-                Err(e) => {
-                    shared.log(&format!("accept failed: {e}; retrying"));
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-        }
-    }
-    let running = shared.config.max_concurrent as usize - shared.tests.available_permits();
-    shared.log(&format!(
-        "shutting down: {running} test(s) running are aborted"
-    ));
-    let _ = stop_tx.send(true);
-    let _ = tokio::time::timeout(Duration::from_secs(3), async {
-        while tasks.join_next().await.is_some() {}
+    let sh = shared.clone();
+    let handle = move |stream, peer, magic, ticket| {
+        after_magic(sh.clone(), stream, peer, magic, ticket, stop_rx.clone())
+    };
+    gate::serve(gate, listener, shutdown, handle, || {
+        let running = shared.config.max_concurrent as usize - shared.tests.available_permits();
+        shared.log(&format!(
+            "shutting down: {running} test(s) running are aborted"
+        ));
+        let _ = stop_tx.send(true);
     })
     .await;
-    tasks.abort_all();
     Ok(())
-}
-
-async fn handle_connection(
-    shared: Arc<Shared>,
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    permit: HandshakeGuard,
-    stop: watch::Receiver<bool>,
-) {
-    let mut magic = [0u8; 8];
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.read_exact(&mut magic)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(_)) => return,
-        Err(_) => {
-            shared.log_peer(peer, "closed: no greeting within 5s");
-            return;
-        }
-    }
-    after_magic(shared, stream, peer, magic, permit, stop).await;
 }
 
 async fn after_magic(
@@ -311,15 +275,12 @@ async fn control(
     mut stop: watch::Receiver<bool>,
 ) {
     let (mut r, mut w) = stream.into_split();
-    let nonce = random_bytes::<32>();
+    let challenge = Challenge::new();
+    let token = shared.config.token.as_ref();
     let hello = Msg::Hello {
         proto: PROTOCOL.into(),
-        nonce: hex(&nonce),
-        auth: if shared.config.token.is_some() {
-            "hmac-sha256".into()
-        } else {
-            "none".into()
-        },
+        nonce: challenge.nonce_hex(),
+        auth: handshake::scheme(token).into(),
         limits: shared.config.limits(),
     };
     if frame::write_msg(&mut w, &hello, WRITE_TIMEOUT)
@@ -344,7 +305,7 @@ async fn control(
             )
             .await;
         }
-        Err(FrameError::TooLarge(n)) => {
+        Err(FrameError::TooLarge(n, _)) => {
             return refuse(
                 &shared,
                 &mut w,
@@ -379,33 +340,11 @@ async fn control(
             return;
         }
     };
-    let client_nonce = unhex(&client_nonce).unwrap_or_default();
-    let mut agent_proof = None;
-    if let Some(token) = &shared.config.token {
-        let Some(proof) = proof else {
-            return refuse(
-                &shared,
-                &mut w,
-                peer,
-                "auth",
-                "this agent requires a token: give --token-file FILE or set NETKIT_AGENT_TOKEN"
-                    .into(),
-            )
-            .await;
+    let agent_proof =
+        match challenge.check(token, handshake::BANDWIDTH, &client_nonce, proof.as_deref()) {
+            Ok(p) => p,
+            Err(message) => return refuse(&shared, &mut w, peer, "auth", message).await,
         };
-        let proof = unhex(&proof).unwrap_or_default();
-        if client_nonce.len() < 16 || !token.verify_client(&nonce, &client_nonce, &proof) {
-            return refuse(
-                &shared,
-                &mut w,
-                peer,
-                "auth",
-                "wrong token: the client's token does not match the agent's".into(),
-            )
-            .await;
-        }
-        agent_proof = Some(hex(&token.agent_proof(&nonce, &client_nonce)));
-    }
     if let Err(message) = check_limits(&shared, &spec) {
         return refuse(&shared, &mut w, peer, "limit", message).await;
     }
@@ -515,21 +454,17 @@ async fn control(
     }
     let t0 = Instant::now();
     let end = t0 + spec.total();
-    let mut streams = JoinSet::new();
-    for (slot, s) in slots.into_iter().enumerate() {
-        let Some(s) = s else { continue };
-        let c = counters.clone();
-        let block = spec.block_size as usize;
-        if sending[slot] {
-            streams.spawn(async move {
-                meter::send_loop(s, end, c, slot, block, pace, true).await;
-            });
-        } else {
-            streams.spawn(async move {
-                meter::recv_loop(s, c, slot, block).await;
-            });
-        }
-    }
+    let mut streams = meter::spawn_streams(
+        slots
+            .into_iter()
+            .enumerate()
+            .filter_map(|(slot, s)| Some((slot, s?))),
+        &sending,
+        end,
+        &counters,
+        spec.block_size as usize,
+        pace,
+    );
     let (part_tx, mut part_rx) = mpsc::channel(256);
     let meter = tokio::spawn(meter::run_meter(
         t0,
@@ -539,16 +474,7 @@ async fn control(
     ));
     // Control reads happen in their own task: a half-read frame must not be lost
     // when another branch of the select below wins.
-    let (msg_tx, mut msg_rx) = mpsc::channel(8);
-    let reader = tokio::spawn(async move {
-        loop {
-            let m = frame::read_msg(&mut r, Duration::from_secs(86_400)).await;
-            let done = m.is_err();
-            if msg_tx.send(m).await.is_err() || done {
-                break;
-            }
-        }
-    });
+    let mut msg_rx = Reader::<Msg>::spawn(r, MAX_FRAME, Duration::from_secs(86_400), 8);
     let hard_deadline = end + STOP_GRACE;
     let outcome: Result<(), (String, String)> = loop {
         tokio::select! {
@@ -560,7 +486,7 @@ async fn control(
             m = msg_rx.recv() => match m {
                 Some(Ok(Msg::Stop)) => break Ok(()),
                 Some(Ok(_)) => break Err(("protocol".into(), "unexpected message during the test".into())),
-                Some(Err(FrameError::TooLarge(n))) => break Err(("limit".into(), format!("message of {n} bytes is larger than the {MAX_FRAME}-byte limit"))),
+                Some(Err(FrameError::TooLarge(n, _))) => break Err(("limit".into(), format!("message of {n} bytes is larger than the {MAX_FRAME}-byte limit"))),
                 _ => break Err(("cutoff".into(), "the client closed the control connection during the test".into())),
             },
             _ = tokio::time::sleep_until(hard_deadline) => {
@@ -618,7 +544,7 @@ async fn control(
             let _ = frame::write_msg(&mut w, &Msg::Error { message, code }, WRITE_TIMEOUT).await;
         }
     }
-    reader.abort();
+    drop(msg_rx);
     streams.abort_all();
     drop(test_permit);
 }
@@ -650,15 +576,12 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(config: AgentConfig) -> Service {
+    /// The bandwidth side of a server whose [`Gate`] admits the connections and
+    /// whose `log` gets the lines (`config.gate` is not used).
+    pub fn new(config: AgentConfig, log: Arc<PeerLog>) -> Service {
         let (stop_tx, stop_rx) = watch::channel(false);
         Service {
-            shared: Arc::new(Shared {
-                tests: Arc::new(Semaphore::new(usize::from(config.max_concurrent.max(1)))),
-                handshakes: Arc::new(Semaphore::new(MAX_HANDSHAKES)),
-                pending: Mutex::new(HashMap::new()),
-                config,
-            }),
+            shared: Arc::new(Shared::new(config, log)),
             stop_tx,
             stop_rx,
         }

@@ -15,8 +15,9 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-const CLIENT_LABEL: &[u8] = b"netkit-bw/1 client";
-const AGENT_LABEL: &[u8] = b"netkit-bw/1 agent";
+/// The HMAC labels of `netkit-bw/1` (`handshake::BANDWIDTH`).
+pub(crate) const CLIENT_LABEL: &[u8] = b"netkit-bw/1 client";
+pub(crate) const AGENT_LABEL: &[u8] = b"netkit-bw/1 agent";
 
 /// A shared secret. Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]

@@ -6,16 +6,17 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::auth::{hex, random_bytes, unhex};
+use crate::auth::unhex;
 use crate::frame::{
     self, CONTROL_MAGIC, DATA_MAGIC, FrameError, Msg, PROTOCOL, Part, ROLE_AGENT_SENDS,
     ROLE_CLIENT_SENDS, Totals,
 };
+use crate::handshake::{self, Answer, HandshakeError};
 use crate::meter::{self, Counters};
 use crate::net::Connector;
+use crate::wire::Reader;
 use crate::{Direction, Error, Interval, Report, Result, TestSpec, Token, Tool, flow, wire_factor};
 
 const AGENT: &str = "netkit agent";
@@ -52,6 +53,20 @@ fn frame_err(addr: &str, op: &'static str, e: FrameError) -> Error {
             addr: addr.into(),
             message: other.to_string(),
         },
+    }
+}
+
+fn handshake_err(addr: &str, e: HandshakeError) -> Error {
+    if e.is_protocol() {
+        Error::Protocol {
+            addr: addr.into(),
+            message: e.to_string(),
+        }
+    } else {
+        Error::Auth {
+            addr: addr.into(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -112,37 +127,11 @@ pub async fn run(opts: &Options, mut on_interval: impl FnMut(&Interval)) -> Resu
             message: format!("the agent speaks {proto}, this client {PROTOCOL}"),
         });
     }
-    let agent_nonce = unhex(&nonce).unwrap_or_default();
-    let client_nonce = random_bytes::<32>();
-    let proof = match (auth.as_str(), &opts.token) {
-        // A client that holds a token never accepts an agent that skips
-        // authentication: it could be anything, and its figures would be invented.
-        ("none", Some(_)) => {
-            return Err(Error::Auth {
-                addr,
-                message: "the agent announces no authentication (`auth: none`) although this client holds a token: refusing it (an impostor, or an agent started with --insecure-no-auth)".into(),
-            });
-        }
-        ("none", None) => None,
-        ("hmac-sha256", Some(t)) => Some(hex(&t.client_proof(&agent_nonce, &client_nonce))),
-        ("hmac-sha256", None) => {
-            return Err(Error::Auth {
-                addr,
-                message:
-                    "the agent requires a token: give --token-file FILE or set NETKIT_AGENT_TOKEN"
-                        .into(),
-            });
-        }
-        (other, _) => {
-            return Err(Error::Protocol {
-                addr,
-                message: format!("unknown authentication scheme {other:?}"),
-            });
-        }
-    };
+    let answer = Answer::new(handshake::BANDWIDTH, opts.token.as_ref(), &auth, &nonce)
+        .map_err(|e| handshake_err(&addr, e))?;
     let req = Msg::Request {
-        client_nonce: hex(&client_nonce),
-        proof,
+        client_nonce: answer.client_nonce_hex(),
+        proof: answer.proof.clone(),
         test: spec.clone(),
     };
     frame::write_msg(&mut w, &req, WRITE_TIMEOUT)
@@ -153,18 +142,9 @@ pub async fn run(opts: &Options, mut on_interval: impl FnMut(&Interval)) -> Resu
         .map_err(|e| frame_err(&addr, "waiting for the agent to accept the test", e))?
     {
         Msg::Accepted { test_id, proof } => {
-            if auth == "hmac-sha256"
-                && let Some(t) = &opts.token
-            {
-                let p = proof.and_then(|p| unhex(&p)).unwrap_or_default();
-                if !t.verify_agent(&agent_nonce, &client_nonce, &p) {
-                    return Err(Error::Auth {
-                        addr,
-                        message: "the agent could not prove it knows the token (wrong agent?)"
-                            .into(),
-                    });
-                }
-            }
+            answer
+                .verify_agent(proof.as_deref())
+                .map_err(|e| handshake_err(&addr, e))?;
             unhex(&test_id)
                 .filter(|b| b.len() == 16)
                 .ok_or_else(|| Error::Protocol {
@@ -220,18 +200,14 @@ pub async fn run(opts: &Options, mut on_interval: impl FnMut(&Interval)) -> Resu
     let end = t0 + spec.total();
     let sending: Vec<bool> = roles.iter().map(|&(_, r)| r == ROLE_CLIENT_SENDS).collect();
     let counters = Counters::new(&sending);
-    let mut streams = JoinSet::new();
-    for (slot, s) in socks.into_iter().enumerate() {
-        let c = counters.clone();
-        let block = spec.block_size as usize;
-        if sending[slot] {
-            streams.spawn(async move {
-                meter::send_loop(s, end, c, slot, block, None, true).await;
-            });
-        } else {
-            streams.spawn(async move { meter::recv_loop(s, c, slot, block).await });
-        }
-    }
+    let mut streams = meter::spawn_streams(
+        socks.into_iter().enumerate(),
+        &sending,
+        end,
+        &counters,
+        spec.block_size as usize,
+        None,
+    );
     let (part_tx, mut part_rx) = mpsc::channel(256);
     let mut meter = tokio::spawn(meter::run_meter(
         t0,
@@ -239,17 +215,7 @@ pub async fn run(opts: &Options, mut on_interval: impl FnMut(&Interval)) -> Resu
         counters.clone(),
         Some(part_tx),
     ));
-    let (msg_tx, mut msg_rx) = mpsc::channel(64);
-    let reader = tokio::spawn(async move {
-        loop {
-            let m = frame::read_msg(&mut r, Duration::from_secs(86_400)).await;
-            let done = m.is_err();
-            if msg_tx.send(m).await.is_err() || done {
-                break;
-            }
-        }
-    });
-    let _abort = AbortOnDrop(reader);
+    let mut msg_rx = Reader::<Msg>::spawn(r, frame::MAX_FRAME, Duration::from_secs(86_400), 64);
 
     let mut merge = Merge::new(spec.direction, spec.omit());
     let mut snaps = None;

@@ -2,14 +2,14 @@
 //! exchange). Every connection to the agent starts with an 8-byte magic saying what
 //! it is: [`CONTROL_MAGIC`] or [`DATA_MAGIC`]. Control messages are JSON objects,
 //! each preceded by its length as a 4-byte big-endian integer, at most
-//! [`MAX_FRAME`] bytes. Data connections carry a fixed 27-byte header, then payload.
+//! [`MAX_FRAME`] bytes (framing and its deadlines: [`crate::wire`]). Data connections carry a fixed 27-byte header, then payload.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::TestSpec;
+use crate::{TestSpec, wire};
 
 pub const CONTROL_MAGIC: &[u8; 8] = b"NKBW1CTL";
 pub const DATA_MAGIC: &[u8; 8] = b"NKBW1DAT";
@@ -106,90 +106,35 @@ pub enum Msg {
     },
 }
 
-/// Why a frame could not be read.
-#[derive(Debug)]
-pub enum FrameError {
-    Io(std::io::Error),
-    Closed,
-    TooLarge(usize),
-    Timeout,
-    Json(String),
-}
+pub use crate::wire::FrameError;
 
-impl std::fmt::Display for FrameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FrameError::Io(e) => write!(f, "{e}"),
-            FrameError::Closed => f.write_str("the connection was closed"),
-            FrameError::TooLarge(n) => {
-                write!(
-                    f,
-                    "message of {n} bytes is larger than the {MAX_FRAME}-byte limit"
-                )
-            }
-            FrameError::Timeout => f.write_str("no message in time"),
-            FrameError::Json(e) => write!(f, "malformed message: {e}"),
-        }
-    }
-}
-
-/// Read one message, waiting at most `timeout`.
+/// Read one message of at most [`MAX_FRAME`] bytes, waiting at most `timeout`.
+///
+/// # Errors
+/// Closed, too large, malformed, timed out or an IO error.
 pub async fn read_msg<R: AsyncRead + Unpin>(
     r: &mut R,
     timeout: Duration,
 ) -> Result<Msg, FrameError> {
-    match tokio::time::timeout(timeout, read_msg_inner(r)).await {
-        Ok(res) => res,
-        Err(_) => Err(FrameError::Timeout),
-    }
-}
-
-async fn read_msg_inner<R: AsyncRead + Unpin>(r: &mut R) -> Result<Msg, FrameError> {
-    let mut len = [0u8; 4];
-    if let Err(e) = r.read_exact(&mut len).await {
-        return Err(if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            FrameError::Closed
-        } else {
-            FrameError::Io(e)
-        });
-    }
-    let n = u32::from_be_bytes(len) as usize;
-    if n > MAX_FRAME {
-        return Err(FrameError::TooLarge(n));
-    }
-    let mut buf = vec![0u8; n];
-    r.read_exact(&mut buf).await.map_err(FrameError::Io)?;
-    serde_json::from_slice(&buf).map_err(|e| FrameError::Json(e.to_string()))
+    wire::read(r, MAX_FRAME, timeout).await
 }
 
 /// Write one message (bounded by `timeout`).
+///
+/// # Errors
+/// The peer does not read in time, or the connection failed.
 pub async fn write_msg<W: AsyncWrite + Unpin>(
     w: &mut W,
     msg: &Msg,
     timeout: Duration,
 ) -> std::io::Result<()> {
-    // Only strings, numbers and plain structs: serialization cannot fail.
-    let body = serde_json::to_vec(msg).expect("protocol messages serialize");
-    let mut buf = Vec::with_capacity(body.len() + 4);
-    buf.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    buf.extend_from_slice(&body);
-    match tokio::time::timeout(timeout, async {
-        w.write_all(&buf).await?;
-        w.flush().await
-    })
-    .await
-    {
-        Ok(r) => r,
-        Err(_) => Err(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            "the peer does not read",
-        )),
-    }
+    wire::write(w, msg, timeout).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncWriteExt;
 
     #[tokio::test]
     async fn round_trip_and_size_limit() {
@@ -203,7 +148,7 @@ mod tests {
         a.write_all(&(1_000_000u32).to_be_bytes()).await.unwrap();
         assert!(matches!(
             read_msg(&mut b, Duration::from_secs(1)).await,
-            Err(FrameError::TooLarge(1_000_000))
+            Err(FrameError::TooLarge(1_000_000, MAX_FRAME))
         ));
     }
 }

@@ -28,11 +28,14 @@ pub mod agent;
 pub mod auth;
 pub mod client;
 pub mod frame;
+pub mod gate;
+pub mod handshake;
 pub mod iperf3;
 pub mod lab;
 mod meter;
 pub mod net;
 mod tcpinfo;
+pub mod wire;
 
 pub use auth::Token;
 

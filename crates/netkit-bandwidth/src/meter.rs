@@ -251,6 +251,30 @@ pub async fn send_loop(
 }
 
 /// Read until EOF or error, counting bytes.
+/// Start one task per stream: `sending[slot]` sends until `end` (paced at `pace`
+/// bits per second when given), the others receive.
+pub fn spawn_streams(
+    socks: impl IntoIterator<Item = (usize, TcpStream)>,
+    sending: &[bool],
+    end: Instant,
+    counters: &Arc<Counters>,
+    block: usize,
+    pace: Option<f64>,
+) -> tokio::task::JoinSet<()> {
+    let mut streams = tokio::task::JoinSet::new();
+    for (slot, s) in socks {
+        let c = counters.clone();
+        if sending[slot] {
+            streams.spawn(async move {
+                send_loop(s, end, c, slot, block, pace, true).await;
+            });
+        } else {
+            streams.spawn(recv_loop(s, c, slot, block));
+        }
+    }
+    streams
+}
+
 pub async fn recv_loop(mut s: TcpStream, counters: Arc<Counters>, slot: usize, block: usize) {
     counters.note_path(&s);
     let mut buf = vec![0u8; block.max(16 * 1024)];
