@@ -60,3 +60,7 @@ command -v g++ >/dev/null || {
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends g++ >/dev/null
 }
+
+# Every crate of Cargo.lock, for all platforms: the architecture test reads the whole
+# dependency graph with `cargo metadata --offline`, which a build alone does not fetch.
+cargo fetch --locked -q
