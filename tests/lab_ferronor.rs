@@ -72,6 +72,18 @@ fn ferronor_lab_passes_its_auto_checks() {
         "no isolation check derived for the guest segments"
     );
 
+    // The service levels written on two links (the dark fibre, the 4G backup) ran as
+    // latency checks across those links, with their figures.
+    let latency: Vec<&Value> = all.iter().filter(|r| r["check"] == "latency").collect();
+    assert_eq!(latency.len(), 2, "{latency:#?}");
+    for r in &latency {
+        assert_eq!(r["measured"]["sent"], 20, "{r}");
+        assert!(r["measured"]["rtt_avg_ms"].as_f64().is_some(), "{r}");
+    }
+    assert_eq!(latency[0]["from"], "hq.r1");
+    assert_eq!(latency[0]["expected"]["max_rtt_ms"], 20.0);
+    assert_eq!(latency[1]["from"], "paris.r1");
+
     drop(guard);
     assert!(lab_namespaces(&lab).is_empty(), "lab down left namespaces");
 }

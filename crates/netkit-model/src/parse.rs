@@ -22,9 +22,9 @@ mod sites;
 use crate::text::{self, Family, NAME_RULE};
 use crate::yaml::{self, Kind, Node, parse_yaml_bool, parse_yaml_int, shorten};
 use crate::{
-    Addressing, AddressingSpans, Device, DeviceKind, Diagnostic, Dns, Internet, Link, NamedHost,
-    Policy, PolicyAction, RoutingMode, Segment, Service, Severity, Site, Snmp, SnmpVersion, Span,
-    Topology,
+    Addressing, AddressingSpans, Device, DeviceKind, Diagnostic, Dns, Internet, Link, LinkTargets,
+    NamedHost, Policy, PolicyAction, RoutingMode, Segment, Service, Severity, Site, Snmp,
+    SnmpVersion, Span, Topology,
 };
 
 /// The result of parsing: the topology when it could be built, and every problem.
@@ -303,7 +303,17 @@ const SEGMENT_KEYS: &[&str] = &[
     "wifi",
 ];
 const NAMED_KEYS: &[&str] = &["host", "services", "description"];
-const LINK_KEYS: &[&str] = &["a", "b", "bandwidth", "cost", "prefix", "description"];
+const LINK_KEYS: &[&str] = &[
+    "a",
+    "b",
+    "bandwidth",
+    "cost",
+    "prefix",
+    "description",
+    "latency",
+    "jitter",
+    "loss",
+];
 const SNMP_KEYS: &[&str] = &[
     "version",
     "community",

@@ -249,7 +249,34 @@ pub struct Link {
     /// Pinned link prefix.
     pub prefix: Option<Ipv4Net>,
     pub description: Option<String>,
+    /// The service level the link must meet (`latency:`, `jitter:`, `loss:`).
+    #[serde(default)]
+    pub targets: LinkTargets,
     pub span: Span,
+}
+
+/// The service level a link must meet, written on the link (`latency: 20ms`, `jitter:
+/// 5ms`, `loss: 1%`): the most the round trip across it may take, its jitter and its
+/// loss, measured by `verify` (ICMP between the link's two ends). Targets, not an
+/// emulation: the lab does not add delay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkTargets {
+    /// Most average round-trip time, milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rtt_ms: Option<f64>,
+    /// Most jitter, milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_jitter_ms: Option<f64>,
+    /// Most loss, percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_loss_pct: Option<f64>,
+}
+
+impl LinkTargets {
+    /// No target at all (nothing to check).
+    pub fn is_empty(&self) -> bool {
+        self.max_rtt_ms.is_none() && self.max_jitter_ms.is_none() && self.max_loss_pct.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

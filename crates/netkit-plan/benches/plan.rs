@@ -132,6 +132,7 @@ pub fn generated(sites: usize) -> Topology {
         cost: None,
         prefix: None,
         description: None,
+        targets: Default::default(),
         span: span(),
     };
     for i in 0..sites {

@@ -118,6 +118,7 @@ fn generated(sites: usize, dual: bool) -> Topology {
         cost: Some(cost),
         prefix: None,
         description: None,
+        targets: Default::default(),
         span: Span::default(),
     };
     for i in 0..sites {
@@ -215,6 +216,7 @@ fn synthetic_plan(t: &Topology) -> Plan {
             a_address6: None,
             b_address6: None,
             description: None,
+            targets: Default::default(),
         });
     }
     for (i, s) in t.sites.iter().enumerate() {

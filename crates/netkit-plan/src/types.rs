@@ -194,6 +194,10 @@ pub struct LinkPlan {
     pub b_address6: Option<Ipv6Addr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The link's service-level targets (`max_rtt_ms`, `max_jitter_ms`,
+    /// `max_loss_pct`, each only when the topology sets it).
+    #[serde(default, flatten)]
+    pub targets: netkit_model::LinkTargets,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -36,8 +36,27 @@ fn worse(a: Option<f64>, b: Option<f64>, higher_is_worse: bool) -> Option<f64> {
     }
 }
 
-fn pair(a: &str, b: &str) -> (String, String) {
-    let (a, b) = (crate::view::site_of(a), crate::view::site_of(b));
+/// The site of a check's end: its id's first part (`lyon.users`, `hq.r1`), or, for an
+/// address (`10.63.224.15`, the far end of a link a service level is measured on),
+/// the site of the device or segment that holds it.
+fn site_at<'a>(plan: &'a netkit_plan::Plan, id: &'a str) -> &'a str {
+    let Ok(addr) = id.parse::<std::net::Ipv4Addr>() else {
+        return crate::view::site_of(id);
+    };
+    let device = plan.devices.iter().find(|d| {
+        d.loopback.is_some_and(|l| l.addr() == addr)
+            || d.interfaces.iter().any(|i| i.address.addr() == addr)
+    });
+    if let Some(d) = device {
+        return &d.site;
+    }
+    plan.segments()
+        .find(|s| s.prefix.contains(&addr))
+        .map_or(id, |s| crate::view::site_of(&s.id))
+}
+
+fn pair(plan: &netkit_plan::Plan, a: &str, b: &str) -> (String, String) {
+    let (a, b) = (site_at(plan, a), site_at(plan, b));
     if a <= b {
         (a.to_string(), b.to_string())
     } else {
@@ -52,22 +71,26 @@ fn rows(ctx: &crate::view::Ctx) -> Vec<Row> {
         if let Some(i) = rows.iter().position(|r| r.sites == sites) {
             return i;
         }
-        let declared_bps = plan
+        let links: Vec<_> = plan
             .links
             .iter()
-            .filter(|l| l.wan && pair(&l.a, &l.b) == sites)
-            .filter_map(|l| l.bandwidth_bps)
-            .max();
+            .filter(|l| l.wan && pair(plan, &l.a, &l.b) == sites)
+            .collect();
+        let declared_bps = links.iter().filter_map(|l| l.bandwidth_bps).max();
+        // The service levels written on the links: the strictest of the pair's.
+        let target = |f: fn(&netkit_model::LinkTargets) -> Option<f64>| {
+            links.iter().filter_map(|l| f(&l.targets)).reduce(f64::min)
+        };
         rows.push(Row {
             sites,
             declared_bps,
             min_bps: None,
             bps: None,
-            max_rtt: None,
+            max_rtt: target(|t| t.max_rtt_ms),
             rtt: None,
-            max_jitter: None,
+            max_jitter: target(|t| t.max_jitter_ms),
             jitter: None,
-            max_loss: None,
+            max_loss: target(|t| t.max_loss_pct),
             loss: None,
             checks: 0,
             met: true,
@@ -75,7 +98,7 @@ fn rows(ctx: &crate::view::Ctx) -> Vec<Row> {
         rows.len() - 1
     };
     for l in plan.links.iter().filter(|l| l.wan) {
-        row_of(&mut rows, pair(&l.a, &l.b));
+        row_of(&mut rows, pair(plan, &l.a, &l.b));
     }
     let Some(res) = ctx.results else {
         return rows;
@@ -88,7 +111,7 @@ fn rows(ctx: &crate::view::Ctx) -> Vec<Row> {
         let (Some(from), Some(to)) = (&r.from, &r.to) else {
             continue;
         };
-        let i = row_of(&mut rows, pair(from, to));
+        let i = row_of(&mut rows, pair(plan, from, to));
         let row = &mut rows[i];
         row.checks += 1;
         row.met &= r.verdict == netkit_results::Verdict::Pass;

@@ -172,3 +172,72 @@ fn service_levels_from_a_lab_run() {
     assert!(en.contains("<h3>Service levels</h3>") && en.contains(">met<"));
     assert!(!en.contains("not met"));
 }
+
+/// The service levels written on links (ferronor's dark fibre hq – dc: 20 ms, 10 ms,
+/// 1 %) stand in the table as expected before anything is measured, and a latency
+/// check measured toward the far end's address on the link (what `--auto` derives)
+/// lands in the row of that link's two sites, not in a site named after the address.
+#[test]
+fn link_service_levels_in_the_table() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../inventories/ferronor.yaml");
+    let parsed = netkit_model::parse(&std::fs::read(path).expect("ferronor.yaml"));
+    let plan = netkit_plan::plan(&parsed.topology.expect("valid"), None).expect("plannable");
+    let fibre = plan
+        .links
+        .iter()
+        .find(|l| l.description.as_deref() == Some("Dark fibre"))
+        .expect("the dark fibre");
+    let section = |results: Option<&Results>| -> String {
+        let files = render(&plan, results, &common::options(Lang::Fr)).expect("render");
+        let html = files
+            .into_iter()
+            .find(|f| f.name == "index.html")
+            .map(|f| String::from_utf8(f.bytes).expect("utf-8"))
+            .expect("html");
+        let s = &html[html.find("<h3>Niveaux de service</h3>").expect("section")..];
+        s[..s.find("</table>").expect("table")].to_string()
+    };
+    let row_of = |s: &str, sites: &str| {
+        s.split("<tr>")
+            .find(|r| r.contains(sites))
+            .unwrap_or_else(|| panic!("no {sites} row in {s}"))
+            .to_string()
+    };
+    // Results of one reach check only: nothing measured on the fibre yet.
+    let reach = Results::from_json(
+        r#"{"format":"netkit-results/1","playbook":"auto","target":"lab","started":"2026-12-03T08:00:00Z","finished":"2026-12-03T08:00:01Z","topology":"ferronor","results":[
+        {"check":"reach","from":"hq.users","to":"dc.servers","target":"10.0.0.1","verdict":"pass","expected":{},"measured":{},"start":"2026-12-03T08:00:00Z","end":"2026-12-03T08:00:01Z","site":"hq"}]}"#,
+    )
+    .expect("results");
+    let before = section(Some(&reach));
+    let row = row_of(&before, "dc – hq");
+    assert!(
+        row.contains("20\u{A0}ms") && row.contains("10\u{A0}ms") && row.contains("1\u{202F}%"),
+        "{row}"
+    );
+    assert!(row.contains("non mesuré"), "{row}");
+
+    let measured = format!(
+        r#"{{"format":"netkit-results/1","playbook":"auto","target":"lab","started":"2026-12-03T08:00:00Z","finished":"2026-12-03T08:00:01Z","topology":"ferronor","results":[
+        {{"check":"latency","from":"hq.r1","to":"{to}","target":"{to}","verdict":"fail","reason":"average RTT 31.00 ms above the maximum of 20 ms",
+          "expected":{{"max_rtt_ms":20.0,"max_jitter_ms":10.0,"max_loss_pct":1.0,"count":20}},
+          "measured":{{"sent":20,"received":20,"loss_pct":0.0,"rtt_min_ms":29.0,"rtt_avg_ms":31.0,"rtt_max_ms":33.0,"jitter_ms":1.0}},
+          "start":"2026-12-03T08:00:00Z","end":"2026-12-03T08:00:01Z","site":"hq"}}]}}"#,
+        to = fibre.b_address
+    );
+    let res = Results::from_json(&measured).expect("results");
+    let after = section(Some(&res));
+    let row = row_of(&after, "dc – hq");
+    assert!(
+        row.contains("31\u{A0}ms") && row.contains("non respecté"),
+        "{row}"
+    );
+    let first_octet = fibre.b_address.to_string();
+    let first_octet = first_octet.split('.').next().expect("octet");
+    assert!(
+        !after.contains(&format!(">{first_octet} – "))
+            && !after.contains(&format!(" – {first_octet}<")),
+        "a row named after the address: {after}"
+    );
+}

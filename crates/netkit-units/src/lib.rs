@@ -15,6 +15,8 @@
 //!            capital B is a byte: `MBps`, `MB/s` are refused with the figure in bits
 //! duration = number [" "] [unit]               ; a bare number is seconds
 //! unit     = "ms" | "s" | "m" | "min" | "h"
+//! delay    = number [" "] ["ms" | "s"]        ; a service-level delay: a bare number is ms
+//! percent  = number [" "] ["%"]                ; from 0 to 100
 //! text     = { char | "${" NAME "}" }          ; NAME = [A-Za-z_][A-Za-z0-9_]*
 //! ```
 //!
@@ -142,6 +144,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
         return Err(bad());
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// A service-level delay in milliseconds, from 0 to 60 s: `50ms`, `0.5ms`, `1s`, `50`
+/// (a bare number is milliseconds, as RTT and jitter are written in the field). The
+/// same grammar in a topology's link targets and a playbook's `latency` check.
+pub fn parse_millis(text: &str) -> Option<f64> {
+    let t = text.trim().to_ascii_lowercase();
+    let (n, mult) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (t.as_str(), 1.0)
+    };
+    let v: f64 = n.trim().replace(',', ".").parse().ok()?;
+    let ms = v * mult;
+    (ms.is_finite() && (0.0..=60_000.0).contains(&ms)).then_some(ms)
+}
+
+/// A share from 0 to 100 percent: `1%`, `0.5 %`, `2`.
+pub fn parse_percent(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let v: f64 = t
+        .strip_suffix('%')
+        .unwrap_or(t)
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .ok()?;
+    (v.is_finite() && (0.0..=100.0).contains(&v)).then_some(v)
 }
 
 /// A duration longer than zero (a timeout, a test length).

@@ -135,3 +135,20 @@ fn expansion() {
         Err(UnitError::BadName { .. })
     ));
 }
+
+#[test]
+fn delays_and_percents() {
+    assert_eq!(parse_millis("50ms"), Some(50.0));
+    assert_eq!(parse_millis("0,5 ms"), Some(0.5));
+    assert_eq!(parse_millis("1s"), Some(1000.0));
+    assert_eq!(parse_millis("20"), Some(20.0));
+    assert_eq!(parse_millis("61s"), None);
+    assert_eq!(parse_millis("-1ms"), None);
+    assert_eq!(parse_millis("fast"), None);
+    assert_eq!(parse_millis("NaN"), None);
+    assert_eq!(parse_percent("1%"), Some(1.0));
+    assert_eq!(parse_percent("0,5 %"), Some(0.5));
+    assert_eq!(parse_percent("100"), Some(100.0));
+    assert_eq!(parse_percent("101%"), None);
+    assert_eq!(parse_percent("inf"), None);
+}

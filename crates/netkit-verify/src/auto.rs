@@ -1,20 +1,22 @@
 //! The checks a technician would write, derived from the plan (`--auto`,
 //! `auto: true`): reachability and isolation between segments (respecting the
 //! plan's filters), every named service, every DNS name, the planned paths between
-//! sites, and the bandwidth and SNMP hooks of their modules.
+//! sites, and the bandwidth, link service-level (latency) and SNMP hooks of their
+//! modules.
 
 use std::net::IpAddr;
 
 use netkit_model::Proto;
 use netkit_plan::{Plan, SegmentPlan};
 
+use crate::checks::latency::{self, LatencyCheck};
 use crate::checks::{bandwidth, snmp};
 use crate::playbook::{Check, DnsCheck, IsolateCheck, PathCheck, ReachCheck, TcpCheck};
 use crate::resolve;
 
 /// Every derived check, in a stable order: reach/isolate per source segment (and
 /// per wireless client of the lab, [`Plan::wireless_clients`]), then services, DNS,
-/// paths, bandwidth, SNMP.
+/// paths, bandwidth, link service levels, SNMP.
 pub fn derive(plan: &Plan) -> Vec<Check> {
     let mut out = Vec::new();
     let segments: Vec<&SegmentPlan> = plan.segments().collect();
@@ -141,8 +143,29 @@ pub fn derive(plan: &Plan) -> Vec<Check> {
     }
 
     out.extend(bandwidth::auto(plan));
+    out.extend(link_service_levels(plan));
     out.extend(snmp::auto(plan));
     out
+}
+
+/// The service level of every link that declares one (`latency:`, `jitter:`, `loss:`
+/// on the link): from its `a` end to `b`'s address on that very link, so that the
+/// round trip is the link's and parallel links are measured each.
+fn link_service_levels(plan: &Plan) -> Vec<Check> {
+    plan.links
+        .iter()
+        .filter(|l| !l.targets.is_empty())
+        .map(|l| {
+            Check::Latency(LatencyCheck {
+                from: l.a.clone(),
+                to: vec![l.b_address.to_string()],
+                max_rtt_ms: l.targets.max_rtt_ms,
+                max_jitter_ms: l.targets.max_jitter_ms,
+                max_loss_pct: l.targets.max_loss_pct,
+                count: latency::DEFAULT_COUNT,
+            })
+        })
+        .collect()
 }
 
 /// A source segment for a check toward something in `site`/`segment`: first a

@@ -707,7 +707,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Playbook, Vec<PlaybookError>> {
                     crate::checks::latency::parse_percent,
                     "write a share like `max_loss: 1%`",
                 );
-                let count = r.count.unwrap_or(20);
+                let count = r.count.unwrap_or(crate::checks::latency::DEFAULT_COUNT);
                 if let Some(problem) = crate::checks::latency::problem(
                     count,
                     r.to.value.0.is_empty(),

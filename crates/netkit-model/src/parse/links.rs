@@ -1,4 +1,5 @@
-//! The `links` section: the two ends, bandwidth, cost and pinned prefixes.
+//! The `links` section: the two ends, bandwidth, cost, pinned prefixes and the
+//! service-level targets (`latency`, `jitter`, `loss`).
 
 use super::*;
 
@@ -109,6 +110,7 @@ impl Walker {
                 Some(p)
             });
             let description = self.opt_text(&f, "description", &what);
+            let targets = self.link_targets(&f, &what);
             out.push(Link {
                 a,
                 b,
@@ -116,9 +118,47 @@ impl Walker {
                 cost,
                 prefix,
                 description,
+                targets,
                 span: item.span,
             });
         }
         out
+    }
+
+    /// `latency: 20ms`, `jitter: 5ms`, `loss: 1%` of a link.
+    fn link_targets(&mut self, f: &Fields<'_>, what: &str) -> LinkTargets {
+        let one = |w: &mut Walker, key: &str, parse: fn(&str) -> Option<f64>, hint: &str| {
+            let n = f.get(key)?;
+            let t = w.text(n, &format!("the {key} of {what}"))?;
+            let v = parse(&t);
+            if v.is_none() {
+                w.error(
+                    n.span,
+                    format!("invalid {key} for {what}: `{}`", t.trim()),
+                    hint,
+                );
+            }
+            v
+        };
+        LinkTargets {
+            max_rtt_ms: one(
+                self,
+                "latency",
+                netkit_units::parse_millis,
+                "write the most round-trip time the link may take, from 0 to 60s: 20ms, 0.5ms, 1s",
+            ),
+            max_jitter_ms: one(
+                self,
+                "jitter",
+                netkit_units::parse_millis,
+                "write the most jitter the link may show, from 0 to 60s: 5ms, 0.5ms",
+            ),
+            max_loss_pct: one(
+                self,
+                "loss",
+                netkit_units::parse_percent,
+                "write the most loss the link may show, from 0 to 100 percent: 1%, 0.1%",
+            ),
+        }
     }
 }

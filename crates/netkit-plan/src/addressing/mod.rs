@@ -601,6 +601,7 @@ fn link_plans(
             a_address6: a6,
             b_address6: b6,
             description: l.description.clone(),
+            targets: l.targets,
         });
     }
     links

@@ -106,6 +106,7 @@ pub fn link(a: &str, b: &str, bandwidth_bps: Option<u64>, cost: Option<u32>) -> 
         cost,
         prefix: None,
         description: None,
+        targets: Default::default(),
         span: Span::default(),
     }
 }

@@ -90,6 +90,7 @@ pub fn link(a: &str, b: &str, cost: Option<u32>, bandwidth_bps: Option<u64>) -> 
         cost,
         prefix: None,
         description: None,
+        targets: Default::default(),
         span: Span::default(),
     }
 }

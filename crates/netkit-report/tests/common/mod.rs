@@ -165,6 +165,7 @@ pub fn generated(n: usize, routes: bool) -> Plan {
             a_address6: None,
             b_address6: None,
             description: None,
+            targets: Default::default(),
         });
     }
     let mut table = BTreeMap::new();

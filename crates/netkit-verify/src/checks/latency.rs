@@ -21,6 +21,9 @@ use crate::resolve::Endpoint;
 /// half a second on a healthy link).
 const GAP: Duration = Duration::from_millis(20);
 
+/// Echo requests per target when the check does not say (`count:`).
+pub const DEFAULT_COUNT: u32 = 20;
+
 /// Most requests one check may send.
 pub const MAX_COUNT: u32 = 1000;
 
@@ -42,27 +45,9 @@ pub struct LatencyCheck {
 // The limits are finite (`parse_ms`, `parse_percent`), so equality is total.
 impl Eq for LatencyCheck {}
 
-/// `50ms`, `0.5ms`, `1s`, `50` (milliseconds).
-pub fn parse_ms(s: &str) -> Option<f64> {
-    let t = s.trim().to_ascii_lowercase();
-    let (n, mult) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1000.0)
-    } else {
-        (t.as_str(), 1.0)
-    };
-    let v: f64 = n.trim().parse().ok()?;
-    let ms = v * mult;
-    (ms.is_finite() && (0.0..=60_000.0).contains(&ms)).then_some(ms)
-}
-
-/// `1%`, `0.5 %`, `2` (percent).
-pub fn parse_percent(s: &str) -> Option<f64> {
-    let t = s.trim();
-    let v: f64 = t.strip_suffix('%').unwrap_or(t).trim().parse().ok()?;
-    (v.is_finite() && (0.0..=100.0).contains(&v)).then_some(v)
-}
+// The delays and shares of a latency check, in the grammar of netkit-units (the same
+// as a topology link's `latency:`, `jitter:`, `loss:`).
+pub use netkit_units::{parse_millis as parse_ms, parse_percent};
 
 /// What is wrong with a latency check as written: `(message, hint)`.
 pub fn problem(
