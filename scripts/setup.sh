@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what netkit needs on a fresh Debian machine: the system tools the lab,
 # verify and report stages drive (iproute2, nftables, FRR, net-snmp, dnsmasq,
-# iperf3, fping, Graphviz, Chromium), then build the workspace once.
+# iperf3, fping, Graphviz, Chromium, poppler-utils to check the PDF), then build the workspace once.
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ packages=(
   iproute2 nftables iputils-ping procps
   frr snmpd snmp dnsmasq-base dnsutils
   iperf3 fping
-  graphviz chromium
+  graphviz chromium poppler-utils fonts-dejavu-core
   jq ca-certificates
   man-db
   systemd ansible-core ansible-lint
