@@ -383,16 +383,50 @@ fn report_has_the_patching_and_wifi_plans_in_both_languages() {
         );
         for f in [
             "cabling.csv",
+            "wifi.csv",
             "cabling.md",
             "netbox-cables.csv",
             "cable-labels.txt",
         ] {
             assert!(html.contains(f), "{f} listed in index.html");
         }
+        // Spreadsheets in the report's locale: `;` in French (the comma is the decimal
+        // separator there), with a byte order mark so that Excel reads UTF-8.
+        let sep = if lang == "fr" { ";" } else { "," };
         let csv = read("cabling.csv");
+        assert!(csv.starts_with('\u{FEFF}'), "no byte order mark");
         // One row per port in use, plus the header: 15 on sw1, 18 on sw2.
         assert_eq!(csv.lines().count(), 1 + 15 + 18);
-        assert!(csv.contains("baie-a,pp1:2,hq.sw1,4,10,"), "{csv}");
+        let row = ["baie-a", "pp1:2", "hq.sw1", "4", "10", ""].join(sep);
+        assert!(csv.contains(&row), "{csv}");
+        // The Wi-Fi plan: one row per access point and SSID, one value per cell.
+        let wifi = read("wifi.csv");
+        assert!(wifi.starts_with('\u{FEFF}'), "no byte order mark");
+        let rows: Vec<Vec<String>> = wifi
+            .trim_start_matches('\u{FEFF}')
+            .lines()
+            .map(|l| fields(l, sep))
+            .collect();
+        let wifi_plan = &plan_json(&example()).layer2.wifi;
+        let pairs: usize = wifi_plan.iter().map(|w| w.ssids.len()).sum();
+        assert!(pairs >= 2, "the example has Wi-Fi");
+        assert_eq!(rows.len(), 1 + pairs, "{wifi}");
+        assert!(rows.iter().all(|r| r.len() == 9), "{wifi}");
+        let first = &wifi_plan[0];
+        assert_eq!(rows[1][0], first.ap);
+        assert_eq!(rows[1][3], first.ssids[0].ssid);
+        assert_eq!(rows[1][4], first.ssids[0].vlan.to_string());
+        assert_eq!(rows[1][7], first.channel_24.to_string());
+        assert!(
+            !wifi.contains("NETKIT_WIFI") && !wifi.contains("passphrase"),
+            "{wifi}"
+        );
+        if lang == "fr" {
+            assert!(
+                rows[0][0] == "Borne" && !wifi.contains("Access point"),
+                "{wifi}"
+            );
+        }
         assert!(csv.contains(uplink));
         if lang == "fr" {
             for word in ["uplink", "trunk", "access point", ",blue"] {
@@ -421,4 +455,24 @@ fn report_has_the_patching_and_wifi_plans_in_both_languages() {
             "{labels}"
         );
     }
+}
+
+/// The fields of one CSV record (RFC 4180 quoting: `"a, b"`, `""` for a quote).
+fn fields(line: &str, sep: &str) -> Vec<String> {
+    let sep = sep.chars().next().expect("a separator");
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            c if c == sep && !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
 }

@@ -1,6 +1,7 @@
 //! The access-layer documents, from the plan's `switches`, `cables` and `wifi`: the
 //! patching plan (plan de brassage) and the Wi-Fi plan as an `index.html` section, as
-//! Markdown (`cabling.md`) and as `cabling.csv`; the NetBox `dcim.cable` bulk-import
+//! Markdown (`cabling.md`), as `cabling.csv` and `wifi.csv` (spreadsheets in the
+//! report's locale, one value per cell); the NetBox `dcim.cable` bulk-import
 //! CSV (`netbox-cables.csv`); cable labels ready to print (`cable-labels.txt`).
 //!
 //! Its words live in the small catalog below (same rule as `i18n`: both languages for
@@ -11,12 +12,13 @@ use std::fmt::Write;
 use netkit_model::Security;
 use netkit_plan::{CablePlan, Plan, PortPlan, PortRole, SwitchPlan};
 
-use crate::esc::{csv_row, md, xml};
+use crate::esc::{csv_row, csv_row_sep, md, xml};
 use crate::i18n::Lang;
 
 /// Files this module adds when the plan has an access layer, in order.
 pub const FILES: &[&str] = &[
     "cabling.csv",
+    "wifi.csv",
     "cabling.md",
     "netbox-cables.csv",
     "cable-labels.txt",
@@ -46,9 +48,12 @@ pub(crate) enum W {
     Desk,
     LabelsTitle,
     FileCablingCsv,
+    FileWifiCsv,
     FileCablingMd,
     FileNetboxCables,
     FileLabels,
+    Ssid,
+    Segment,
 }
 
 impl W {
@@ -76,9 +81,12 @@ impl W {
         W::Desk,
         W::LabelsTitle,
         W::FileCablingCsv,
+        W::FileWifiCsv,
         W::FileCablingMd,
         W::FileNetboxCables,
         W::FileLabels,
+        W::Ssid,
+        W::Segment,
     ];
 
     fn text(self, l: Lang) -> &'static str {
@@ -111,6 +119,12 @@ impl W {
             W::Desk => ("prise murale, segment {id}", "wall socket, segment {id}"),
             W::LabelsTitle => ("Étiquettes de câbles", "Cable labels"),
             W::FileCablingCsv => ("plan de brassage (CSV)", "patching plan (CSV)"),
+            W::FileWifiCsv => (
+                "plan Wi-Fi (CSV, une ligne par borne et réseau diffusé)",
+                "Wi-Fi plan (CSV, one row per access point and SSID)",
+            ),
+            W::Ssid => ("Réseau diffusé (SSID)", "SSID"),
+            W::Segment => ("Segment", "Segment"),
             W::FileCablingMd => (
                 "plan de brassage et plan Wi-Fi (Markdown)",
                 "patching plan and Wi-Fi plan (Markdown)",
@@ -262,11 +276,52 @@ fn fields(r: &Row) -> Vec<String> {
     ]
 }
 
-/// `cabling.csv`: the patching plan, one row per switch port in use.
+/// `cabling.csv`: the patching plan, one row per switch port in use, for a
+/// spreadsheet in the report's locale (`;` in French, a byte order mark for Excel).
 pub fn csv(plan: &Plan, l: Lang) -> String {
-    let mut out = csv_row(&heads(l));
+    let sep = crate::tables::sep(l);
+    let mut out = crate::tables::BOM.to_string();
+    out.push_str(&csv_row_sep(&heads(l), sep));
     for r in rows(plan, l) {
-        out.push_str(&csv_row(&fields(&r)));
+        out.push_str(&csv_row_sep(&fields(&r), sep));
+    }
+    out
+}
+
+/// `wifi.csv`: the Wi-Fi plan, one row per access point and SSID, one value per cell.
+pub fn wifi_csv(plan: &Plan, l: Lang) -> String {
+    let sep = crate::tables::sep(l);
+    let mut out = crate::tables::BOM.to_string();
+    let heads = [
+        W::AccessPoint,
+        W::Switch,
+        W::Port,
+        W::Ssid,
+        W::Vlan,
+        W::Segment,
+        W::Security,
+        W::Channel24,
+        W::Channel5,
+    ]
+    .map(|w| t(l, w));
+    out.push_str(&csv_row_sep(&heads, sep));
+    for w in &plan.layer2.wifi {
+        for s in &w.ssids {
+            out.push_str(&csv_row_sep(
+                &[
+                    w.ap.clone(),
+                    w.switch.clone(),
+                    w.port.to_string(),
+                    s.ssid.clone(),
+                    s.vlan.to_string(),
+                    s.segment.clone(),
+                    security(l, s.security).to_string(),
+                    w.channel_24.to_string(),
+                    w.channel_5.to_string(),
+                ],
+                sep,
+            ));
+        }
     }
     out
 }
@@ -492,6 +547,7 @@ pub fn described(l: Lang) -> Vec<(String, String)> {
         .iter()
         .zip([
             W::FileCablingCsv,
+            W::FileWifiCsv,
             W::FileCablingMd,
             W::FileNetboxCables,
             W::FileLabels,

@@ -245,6 +245,7 @@ pub fn render(
         }
         let extra = [
             cabling::csv(plan, l),
+            cabling::wifi_csv(plan, l),
             cabling::markdown(plan, l),
             cabling::netbox_cables(plan),
             cabling::labels(plan, l),
