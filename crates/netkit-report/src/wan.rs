@@ -675,16 +675,21 @@ pub const INLINE_TOPOLOGY_SITES: usize = 6;
 /// `site_view::file_stems`).
 pub fn files(plan: &Plan, l: Lang) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut four = |stem: &str, d: &Diagram, class: &str| {
+    let mut four = |stem: &str, d: &Diagram, class: &str, direction: &str| {
         out.push((format!("{stem}.svg"), diagram::svg(d, class, true)));
         out.push((format!("{stem}.dot"), diagram::dot(d, stem)));
-        out.push((format!("{stem}.mmd"), diagram::mermaid(d)));
+        out.push((format!("{stem}.mmd"), diagram::mermaid(d, direction)));
         out.push((format!("{stem}.drawio"), diagram::drawio(d, stem)));
     };
-    four("wan", &view(plan, l), "wan-view");
+    four("wan", &view(plan, l), "wan-view", "LR");
     let stems = crate::site_view::file_stems(plan);
     for (site, stem) in plan.sites.iter().zip(&stems) {
-        four(stem, &crate::site_view::view(plan, site, l), "site-view");
+        four(
+            stem,
+            &crate::site_view::view(plan, site, l),
+            "site-view",
+            "TB",
+        );
     }
     out
 }
