@@ -8,12 +8,13 @@ use std::fmt::Write;
 use netkit_results::Verdict;
 
 use crate::acceptance::{Counts, by_check, run_facts, timing, verdict_sentence, what};
+use crate::diagram::Diagram;
 use crate::esc::xml as e;
 use crate::i18n::K;
 use crate::markup::{Cell, chapter, facts, table};
 use crate::sheets::{Sheet, filter_cells, observations, schedule};
 use crate::view::{AddrRow, Ctx, RowKind};
-use crate::words;
+use crate::{wan, words};
 
 const CSS: &str = r#"
 :root { --ink:#1f2937; --muted:#4b5563; --line:#d1d5db; --head:#1e3a5f; --soft:#f3f6fa; --ok:#15803d; --ko:#b91c1c; --warn:#b45309; }
@@ -106,11 +107,19 @@ const SECTIONS: &[(&str, K)] = &[
     ("appendix", K::SecAppendix),
 ];
 
-/// `landscape`: print the diagram on an A4 landscape page (wide diagrams).
+/// The diagrams of the topology chapter.
+pub struct Figures<'a> {
+    /// The whole network (`topology.svg` without its XML declaration).
+    pub topology_svg: &'a str,
+    /// Print the whole diagram on an A4 landscape page (wide diagrams).
+    pub landscape: bool,
+    /// The WAN view (`wan.svg`), placed once for the index and the files.
+    pub wan: &'a Diagram,
+}
+
 pub fn render(
     ctx: &Ctx,
-    svg_inline: &str,
-    landscape: bool,
+    figures: &Figures,
     rows: &[AddrRow],
     sheets: &[Sheet],
     files: &[(String, String)],
@@ -128,12 +137,16 @@ pub fn render(
     );
     cover(&mut out, ctx, &title);
     contents(&mut out, ctx, sheets);
-    topology(&mut out, ctx, svg_inline, landscape);
+    topology(&mut out, ctx, figures);
     addressing(&mut out, ctx, rows);
     routing(&mut out, ctx);
     filters(&mut out, ctx);
     acceptance(&mut out, ctx);
     sheets_chapter(&mut out, ctx, sheets);
+    if !plan.layer2.is_empty() {
+        // The patching and Wi-Fi plans, before the file list.
+        out.push_str(&crate::cabling::html_section(plan, l));
+    }
     files_chapter(&mut out, ctx, files);
     out.push_str("</section>\n</body>\n</html>\n");
     out
@@ -258,17 +271,28 @@ fn contents(out: &mut String, ctx: &Ctx, sheets: &[Sheet]) {
     out.push_str("</ol></nav>\n");
 }
 
-/// 1. The topology diagram.
-fn topology(out: &mut String, ctx: &Ctx, svg_inline: &str, landscape: bool) {
+/// Chapter 1, the topology: the WAN view first, then the whole network, which a
+/// large network leaves to `topology.svg` (too dense for a page) with a pointer.
+fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
     let l = ctx.l;
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure>\n{}<figcaption>{}</figcaption></figure></section>",
-        if landscape { "wide" } else { "tall" },
+        "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure class=\"wan\">\n{}<figcaption>{}</figcaption></figure>",
+        if figures.landscape { "wide" } else { "tall" },
         e(l.t(K::SecTopology)),
-        svg_inline,
-        e(l.t(K::DiagramCaption))
+        crate::diagram::svg(figures.wan, "wan-view", false),
+        e(wan::caption(l))
     );
+    if ctx.plan.sites.len() > wan::INLINE_TOPOLOGY_SITES {
+        let _ = writeln!(out, "\n<p>{}</p></section>", e(wan::whole_elsewhere(l)));
+    } else {
+        let _ = writeln!(
+            out,
+            "\n<figure>\n{}<figcaption>{}</figcaption></figure></section>",
+            figures.topology_svg,
+            e(l.t(K::DiagramCaption))
+        );
+    }
 }
 
 /// 2. The addressing plan: pools, then every row of the plan.

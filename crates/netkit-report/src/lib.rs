@@ -182,6 +182,7 @@ pub fn render(
     let svg_inline = svg::render(&lay, &title, false);
     let rows = view::addressing_rows(plan);
     let sheets = sheets::sheets(&ctx);
+    let wan_view = wan::view(plan, l);
     use i18n::K;
     let nb = |what: K| l.f(K::FileNetbox, &[("what", l.t(what))]);
     let described: Vec<(String, String)> = vec![
@@ -211,8 +212,11 @@ pub fn render(
             "index.html",
             html::render(
                 &ctx,
-                &svg_inline,
-                lay.width >= lay.height,
+                &html::Figures {
+                    topology_svg: &svg_inline,
+                    landscape: lay.width >= lay.height,
+                    wan: &wan_view,
+                },
                 &rows,
                 &sheets,
                 &described,
@@ -236,13 +240,8 @@ pub fn render(
     debug_assert_eq!(files.iter().map(|f| f.0).collect::<Vec<_>>(), FILES);
     let mut files = files;
     if access_layer {
-        // The patching and Wi-Fi plans: a chapter of index.html before the file list,
-        // and their own files after the others (`cabling::FILES`).
-        if let Some((_, html)) = files.first_mut()
-            && let Some(at) = html.find("<section class=\"chapter\" id=\"files\">")
-        {
-            html.insert_str(at, &cabling::html_section(plan, l));
-        }
+        // The patching and Wi-Fi plans' own files after the others (`cabling::FILES`);
+        // their chapter is in index.html.
         let extra = [
             cabling::csv(plan, l),
             cabling::markdown(plan, l),
@@ -250,9 +249,6 @@ pub fn render(
             cabling::labels(plan, l),
         ];
         files.extend(cabling::FILES.iter().copied().zip(extra));
-    }
-    if let Some((_, html)) = files.first_mut() {
-        wan::into_index(html, plan, l);
     }
     let mut out: Vec<ReportFile> = files
         .into_iter()
@@ -263,7 +259,7 @@ pub fn render(
         .collect();
     // The WAN view and one view per site, each in four syntaxes (`wan::files`).
     out.extend(
-        wan::files(plan, l)
+        wan::files(plan, &wan_view, l)
             .into_iter()
             .map(|(name, text)| ReportFile {
                 name,
