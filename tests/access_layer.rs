@@ -364,9 +364,15 @@ fn no_passphrase_in_plan_report_or_log() {
 
 #[test]
 fn report_has_the_patching_and_wifi_plans_in_both_languages() {
-    for (lang, patching, wifi, uplink) in [
-        ("fr", "Plan de brassage", "Plan Wi-Fi", "liaison montante"),
-        ("en", "Patching plan", "Wi-Fi plan", "uplink"),
+    for (lang, patching, wifi, uplink, sep) in [
+        (
+            "fr",
+            "Plan de brassage",
+            "Plan Wi-Fi",
+            "liaison montante",
+            ";",
+        ),
+        ("en", "Patching plan", "Wi-Fi plan", "uplink", ","),
     ] {
         let dir = tempfile::tempdir().unwrap();
         netkit()
@@ -392,10 +398,13 @@ fn report_has_the_patching_and_wifi_plans_in_both_languages() {
         let csv = read("cabling.csv");
         // One row per port in use, plus the header: 15 on sw1, 18 on sw2.
         assert_eq!(csv.lines().count(), 1 + 15 + 18);
-        assert!(csv.contains("baie-a,pp1:2,hq.sw1,4,10,"), "{csv}");
+        // For the spreadsheet of the language, like addressing.csv: `;` in French.
+        assert!(csv.starts_with('\u{FEFF}'), "{csv}");
+        let row = ["baie-a", "pp1:2", "hq.sw1", "4", "10", ""].join(sep);
+        assert!(csv.contains(&row), "{csv}");
         assert!(csv.contains(uplink));
         if lang == "fr" {
-            for word in ["uplink", "trunk", "access point", ",blue"] {
+            for word in ["uplink", "trunk", "access point", ";blue"] {
                 assert!(
                     !csv.contains(word) && !read("cabling.md").contains(word),
                     "{word}"

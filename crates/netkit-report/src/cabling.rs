@@ -11,7 +11,7 @@ use std::fmt::Write;
 use netkit_model::Security;
 use netkit_plan::{CablePlan, Plan, PortPlan, PortRole, SwitchPlan};
 
-use crate::esc::{csv_row, md, xml};
+use crate::esc::{csv_row, csv_row_sep, md, xml};
 use crate::i18n::Lang;
 
 /// Files this module adds when the plan has an access layer, in order.
@@ -263,10 +263,14 @@ fn fields(r: &Row) -> Vec<String> {
 }
 
 /// `cabling.csv`: the patching plan, one row per switch port in use.
+/// The patching plan for a spreadsheet of the report's language, like
+/// `addressing.csv`: a BOM, `;` between fields in French.
 pub fn csv(plan: &Plan, l: Lang) -> String {
-    let mut out = csv_row(&heads(l));
+    let sep = crate::tables::sep(l);
+    let mut out = String::from(crate::tables::BOM);
+    out.push_str(&csv_row_sep(&heads(l), sep));
     for r in rows(plan, l) {
-        out.push_str(&csv_row(&fields(&r)));
+        out.push_str(&csv_row_sep(&fields(&r), sep));
     }
     out
 }

@@ -486,7 +486,7 @@ fn addressing(out: &mut String, ctx: &Ctx, rows: &[AddrRow]) {
         let _ = writeln!(
             out,
             "<p><strong>{}</strong>{}{} {} <span class=\"mono\">{} ({})</span>, {}</p>",
-            e(l.t(K::Uplink)),
+            e(&words::capital(l.t(K::Uplink))),
             e(l.colon()),
             e(&inet.edge),
             e(&inet.edge_interface),
@@ -847,13 +847,11 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
                 ]
             )),
             e(&d.device.id),
-            e(&l.f(K::RoutesOf, &[("device", &d.device.id)])),
-            e(&l.f(
-                K::FiltersConfigured,
-                &[
-                    ("n", &l.int(d.filters.len() as u64)),
-                    ("device", &d.device.id)
-                ]
+            e(&l.f(K::SeeRoutesOf, &[("device", &d.device.id)])),
+            e(&crate::sheets::filters_configured(
+                ctx,
+                d.filters.len(),
+                &d.device.id
             ))
         );
         if !d.filters.is_empty() {
