@@ -490,6 +490,18 @@ pub fn html_section(plan: &Plan, l: Lang) -> String {
     o
 }
 
+/// The chapters [`html_section`] writes: (anchor, title), for the contents.
+pub fn chapters(plan: &Plan, l: Lang) -> Vec<(&'static str, &'static str)> {
+    let mut v = Vec::new();
+    if !plan.layer2.is_empty() {
+        v.push(("patching", t(l, W::SecPatching)));
+        if !plan.layer2.wifi.is_empty() {
+            v.push(("wifi", t(l, W::SecWifi)));
+        }
+    }
+    v
+}
+
 /// Descriptions of the files, for the file list of `index.html`.
 pub fn described(l: Lang) -> Vec<(String, String)> {
     FILES

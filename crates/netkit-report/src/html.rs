@@ -79,6 +79,7 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
   section.wide, section#addressing, section#acceptance { page: wide; }
   section.wide figure svg { width: 100%; height: 165mm; border: none; }
   section.tall figure svg { width: 100%; height: 235mm; border: none; }
+  section.tall figure.wan svg { height: 225mm; } section.wide figure.wan svg { height: 158mm; }
   .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   .cover { height: 255mm; display: flex; flex-direction: column; justify-content: center; padding: 0; }
@@ -267,6 +268,17 @@ fn contents(out: &mut String, ctx: &Ctx, sheets: &[Sheet]) {
             out.push_str("</ol>");
         }
         out.push_str("</li>\n");
+        if *anchor == "sheets" {
+            // The patching and Wi-Fi plans, unnumbered, between the sheets and the
+            // file list, as in the document.
+            for (id, title) in crate::cabling::chapters(ctx.plan, l) {
+                let _ = writeln!(
+                    out,
+                    "<li><a href=\"#{id}\">{t}</a><span class=\"pg\" data-find=\"{t}\"></span></li>",
+                    t = e(title)
+                );
+            }
+        }
     }
     out.push_str("</ol></nav>\n");
 }
@@ -275,16 +287,28 @@ fn contents(out: &mut String, ctx: &Ctx, sheets: &[Sheet]) {
 /// large network leaves to `topology.svg` (too dense for a page) with a pointer.
 fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
     let l = ctx.l;
+    // A large network prints the WAN view alone: its page follows the view's shape,
+    // and the pointer to the whole diagram goes in the caption, so that it does not
+    // fall alone onto the next page.
+    let alone = ctx.plan.sites.len() > wan::INLINE_TOPOLOGY_SITES;
+    let (landscape, caption) = if alone {
+        (
+            figures.wan.width >= figures.wan.height,
+            format!("{} {}", wan::caption(l), wan::whole_elsewhere(l)),
+        )
+    } else {
+        (figures.landscape, wan::caption(l).to_string())
+    };
     let _ = write!(
         out,
         "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure class=\"wan\">\n{}<figcaption>{}</figcaption></figure>",
-        if figures.landscape { "wide" } else { "tall" },
+        if landscape { "wide" } else { "tall" },
         e(l.t(K::SecTopology)),
         crate::diagram::svg(figures.wan, "wan-view", false),
-        e(wan::caption(l))
+        e(&caption)
     );
-    if ctx.plan.sites.len() > wan::INLINE_TOPOLOGY_SITES {
-        let _ = writeln!(out, "\n<p>{}</p></section>", e(wan::whole_elsewhere(l)));
+    if alone {
+        out.push_str("</section>\n");
     } else {
         let _ = writeln!(
             out,
