@@ -81,6 +81,7 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
   section.tall figure svg { width: 100%; height: 235mm; border: none; }
   section.tall figure.wan svg { height: 225mm; } section.wide figure.wan svg { height: 158mm; }
   .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
+  #sheets > h2 + .sheet { break-before: auto; page-break-before: auto; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   .cover { height: 255mm; display: flex; flex-direction: column; justify-content: center; padding: 0; }
   a { color: inherit; }
@@ -748,7 +749,19 @@ fn acceptance(out: &mut String, ctx: &Ctx) {
 /// 6. The intervention sheets.
 fn sheets_chapter(out: &mut String, ctx: &Ctx, sheets: &[Sheet]) {
     let l = ctx.l;
-    chapter(out, "sheets", 6, l.t(K::SecSheets));
+    match sheets.first() {
+        // The chapter's heading prints on the first sheet's own page (a named page
+        // always starts a new one), so that it does not stand alone on a page.
+        Some(first) => {
+            let _ = writeln!(
+                out,
+                "<section class=\"chapter\" id=\"sheets\" style=\"page: {}\"><h2>6. {}</h2>",
+                e(&first.anchor),
+                e(l.t(K::SecSheets))
+            );
+        }
+        None => chapter(out, "sheets", 6, l.t(K::SecSheets)),
+    }
     for (i, s) in sheets.iter().enumerate() {
         sheet(out, ctx, s, i + 1, sheets.len());
     }
