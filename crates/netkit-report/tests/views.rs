@@ -200,8 +200,12 @@ fn tokens(line: &str) -> Vec<String> {
 
 /// Edges of a Graphviz layout (`-Tplain`): each B-spline sampled into a polyline.
 fn graphviz_edges(engine: &str, dot: &str) -> Vec<(String, String, Vec<P>)> {
+    // One file per call: the tests run in parallel threads of one process, and a
+    // shared name let one test overwrite the graph another was laying out.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = tempfile_dir();
-    let path = dir.join(format!("wan-{engine}.dot"));
+    let path = dir.join(format!("wan-{engine}-{call}.dot"));
     std::fs::write(&path, dot).expect("write dot");
     // Boxes may not overlap in netkit's drawing: ask the same of Graphviz (neato
     // otherwise piles the two hubs of ferronor on top of each other).
