@@ -462,7 +462,10 @@ pub fn html_section(plan: &Plan, l: Lang) -> String {
         for r in rows {
             o.push_str("<tr>");
             for c in r {
-                let _ = write!(o, "<td>{}</td>", xml(c));
+                // A name or number (`baie-a`, `HQ-C001`, `pp1:2`) never wraps in
+                // print; text with spaces wraps at them.
+                let class = if c.contains(' ') { "" } else { " class=\"nw\"" };
+                let _ = write!(o, "<td{class}>{}</td>", xml(c));
             }
             o.push_str("</tr>\n");
         }

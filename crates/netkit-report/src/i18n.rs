@@ -529,6 +529,8 @@ catalog! {
     FileDot => "schéma au format Graphviz", "diagram in Graphviz format";
     FileMmd => "schéma au format Mermaid (wikis Markdown)", "diagram in Mermaid format (Markdown wikis)";
     FileDrawio => "schéma modifiable dans draw.io / diagrams.net", "diagram to edit in draw.io / diagrams.net";
+    FileWan => "vue des liaisons inter-sites (SVG ; aussi wan.dot, wan.mmd, wan.drawio)", "WAN view (SVG; also wan.dot, wan.mmd, wan.drawio)";
+    FileSite => "vue du site {site} (SVG ; aussi .dot, .mmd, .drawio)", "view of site {site} (SVG; also .dot, .mmd, .drawio)";
     FileAddrCsv => "plan d'adressage (tableur)", "addressing plan (spreadsheet)";
     FileRoutesCsv => "tables de routage (tableur)", "routing tables (spreadsheet)";
     FileAddrMd => "plan d'adressage (Markdown)", "addressing plan (Markdown)";

@@ -26,6 +26,7 @@ mod reasons;
 mod service;
 mod sheets;
 mod site_view;
+mod style;
 mod svg;
 mod tables;
 mod view;
@@ -204,6 +205,19 @@ pub fn render(
     ];
     let access_layer = !plan.layer2.is_empty();
     let mut described = described;
+    // The WAN view and the site views, after the whole diagram's files.
+    let at = described
+        .iter()
+        .position(|(f, _)| f == "topology.drawio")
+        .map_or(described.len(), |i| i + 1);
+    let mut views = vec![("wan.svg".to_string(), l.t(K::FileWan).to_string())];
+    for (site, stem) in plan.sites.iter().zip(site_view::file_stems(plan)) {
+        views.push((
+            format!("{stem}.svg"),
+            l.f(K::FileSite, &[("site", &site.name)]),
+        ));
+    }
+    described.splice(at..at, views);
     if access_layer {
         described.extend(cabling::described(l));
     }
