@@ -30,8 +30,9 @@ const LABEL_GAP: f64 = 8.0;
 /// VLANs per line of a trunk label.
 const VLANS_PER_LINE: usize = 8;
 
-/// Legend texts: WAN end, device, isolated segment, switch, access point, trunk.
-fn words(l: Lang) -> [&'static str; 6] {
+/// Legend texts: WAN end, device, isolated segment, switch, access point, trunk, and
+/// what a switch or access point without ports or uplink in the topology lacks.
+fn words(l: Lang) -> [&'static str; 7] {
     match l {
         Lang::Fr => [
             "extrémité de liaison inter-sites (site distant · débit · coût · préfixe · interface)",
@@ -40,6 +41,7 @@ fn words(l: Lang) -> [&'static str; 6] {
             "commutateur (nom · type · ports)",
             "point d'accès (nom · SSID diffusés · canaux 2,4 / 5 GHz)",
             "lien trunk (VLAN transportés)",
+            "(raccordement non décrit dans la topologie)",
         ],
         Lang::En => [
             "WAN link end (far site · bandwidth · cost · prefix · interface)",
@@ -48,6 +50,7 @@ fn words(l: Lang) -> [&'static str; 6] {
             "switch (name · kind · ports)",
             "access point (name · SSIDs broadcast · 2.4 / 5 GHz channels)",
             "trunk (VLANs carried)",
+            "(connection not described in the topology)",
         ],
     }
 }
@@ -543,11 +546,12 @@ pub fn view(plan: &Plan, site: &SitePlan, l: Lang) -> Diagram {
     let kinds: HashSet<DeviceKind> = devices.iter().map(|d| d.kind).collect();
     let mut legend = vec![(LegendSample::Box(Shape::Router), w[1].to_string())];
     if kinds.contains(&DeviceKind::Switch) {
-        // A switch the topology only names (no ports, no uplink) has no port count.
+        // A switch the topology only names (no ports, no uplink) has no port count
+        // and hangs from nothing: the legend says why it stands alone.
         let text = if plan.layer2.switches.iter().any(|s| s.site == site.name) {
             w[3].to_string()
         } else {
-            kind_name(l, DeviceKind::Switch).to_string()
+            format!("{} {}", kind_name(l, DeviceKind::Switch), w[6])
         };
         legend.push((LegendSample::Box(Shape::Switch), text));
     }
@@ -555,7 +559,7 @@ pub fn view(plan: &Plan, site: &SitePlan, l: Lang) -> Diagram {
         let text = if plan.layer2.wifi.iter().any(|w| w.site == site.name) {
             w[4].to_string()
         } else {
-            kind_name(l, DeviceKind::AccessPoint).to_string()
+            format!("{} {}", kind_name(l, DeviceKind::AccessPoint), w[6])
         };
         legend.push((LegendSample::Box(Shape::AccessPoint), text));
     }
