@@ -364,9 +364,15 @@ fn no_passphrase_in_plan_report_or_log() {
 
 #[test]
 fn report_has_the_patching_and_wifi_plans_in_both_languages() {
-    for (lang, patching, wifi, uplink) in [
-        ("fr", "Plan de brassage", "Plan Wi-Fi", "liaison montante"),
-        ("en", "Patching plan", "Wi-Fi plan", "uplink"),
+    for (lang, patching, wifi, uplink, sep) in [
+        (
+            "fr",
+            "Plan de brassage",
+            "Plan Wi-Fi",
+            "liaison montante",
+            ";",
+        ),
+        ("en", "Patching plan", "Wi-Fi plan", "uplink", ","),
     ] {
         let dir = tempfile::tempdir().unwrap();
         netkit()
@@ -392,7 +398,6 @@ fn report_has_the_patching_and_wifi_plans_in_both_languages() {
         }
         // Spreadsheets in the report's locale: `;` in French (the comma is the decimal
         // separator there), with a byte order mark so that Excel reads UTF-8.
-        let sep = if lang == "fr" { ";" } else { "," };
         let csv = read("cabling.csv");
         assert!(csv.starts_with('\u{FEFF}'), "no byte order mark");
         // One row per port in use, plus the header: 15 on sw1, 18 on sw2.
@@ -429,7 +434,7 @@ fn report_has_the_patching_and_wifi_plans_in_both_languages() {
         }
         assert!(csv.contains(uplink));
         if lang == "fr" {
-            for word in ["uplink", "trunk", "access point", ",blue"] {
+            for word in ["uplink", "trunk", "access point", ";blue"] {
                 assert!(
                     !csv.contains(word) && !read("cabling.md").contains(word),
                     "{word}"

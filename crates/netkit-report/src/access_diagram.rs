@@ -2,8 +2,9 @@
 //! gateway, trunks labelled with the VLANs they carry, access points with their
 //! SSIDs. DOT and Mermaid draw them as nodes and edges (Graphviz lays them out);
 //! the SVG, whose own layout has columns per layer-3 device, lists them in the
-//! site's footer as a tree under the gateway (`r1 → sw1 : VLAN 10, 11`). Every name
-//! is escaped by the writer that prints it.
+//! site's footer as a tree under the gateway (`r1 → sw1 : VLAN 10, 11`). The site
+//! views (`site_view`, `site-<name>.svg`) draw them as boxes. Every name is escaped
+//! by the writer that prints it.
 
 use netkit_plan::Plan;
 

@@ -9,7 +9,7 @@ use netkit_model::RoutingMode;
 use netkit_plan::{Route, RouteKind};
 
 use crate::esc::xml as e;
-use crate::i18n::K;
+use crate::i18n::{K, Lang};
 use crate::markup::{Cell, table};
 use crate::view::Ctx;
 use crate::words::{count, tr};
@@ -78,8 +78,8 @@ fn head(ctx: &Ctx) -> [(&'static str, bool); 6] {
     ]
 }
 
-/// One sentence of counts: "138 routes : 4 directement connectées, 12 résumés de
-/// site, 1 par défaut, 121 plus précises (dont 46 IPv6)".
+/// One sentence of counts: "138 routes (dont 46 IPv6) : 4 directement connectées,
+/// 12 résumés de site, 1 par défaut, 121 plus précises".
 pub fn counts(ctx: &Ctx, routes: &[Route]) -> String {
     let l = ctx.l;
     let n = routes.len() as u64;
@@ -101,35 +101,48 @@ pub fn counts(ctx: &Ctx, routes: &[Route]) -> String {
         .filter(|r| !r.destination.addr().is_ipv4())
         .count() as u64;
     let rest = n - conn - def - summ;
-    let mut s = tr(
+    // The IPv6 share is of the total, so it goes with it.
+    let total = match (v6, l) {
+        (0, Lang::Fr) => count(l, n, ("route", "routes"), ("", "")),
+        (0, Lang::En) => count(l, n, ("", ""), ("route", "routes")),
+        (_, Lang::Fr) => format!(
+            "{} (dont {} IPv6)",
+            count(l, n, ("route", "routes"), ("", "")),
+            l.int(v6)
+        ),
+        (_, Lang::En) => format!(
+            "{} ({} of them IPv6)",
+            count(l, n, ("", ""), ("route", "routes")),
+            l.int(v6)
+        ),
+    };
+    tr(
         l,
         format!(
-            "{} : {} directement connectée{}, {} de site, {} par défaut, {} plus précise{}",
-            count(l, n, ("route", "routes"), ("", "")),
+            "{total} : {} directement connectée{}, {} de site, {} par défaut, {} plus précise{}",
             l.int(conn),
             crate::words::s(l, conn),
-            count(l, summ, ("résumé", "résumés"), ("", "")),
+            if summ == 0 {
+                "aucun résumé".to_string()
+            } else {
+                count(l, summ, ("résumé", "résumés"), ("", ""))
+            },
             l.int(def),
             l.int(rest),
             crate::words::s(l, rest),
         ),
         format!(
-            "{}: {} connected, {} of sites, {} default, {} more specific",
-            count(l, n, ("", ""), ("route", "routes")),
+            "{total}: {} connected, {} of sites, {} default, {} more specific",
             l.int(conn),
-            count(l, summ, ("", ""), ("summary", "summaries")),
+            if summ == 0 {
+                "no summary".to_string()
+            } else {
+                count(l, summ, ("", ""), ("summary", "summaries"))
+            },
             l.int(def),
             l.int(rest),
         ),
-    );
-    if v6 > 0 {
-        s.push_str(&tr(
-            l,
-            format!(" (dont {} IPv6)", l.int(v6)),
-            format!(" ({} of them IPv6)", l.int(v6)),
-        ));
-    }
-    s
+    )
 }
 
 /// Chapter 3 without the full tables: per router its counts and the routes that
@@ -252,7 +265,11 @@ pub fn figures(ctx: &Ctx, out: &mut String) {
             vec![
                 Cell::Num((i + 1).to_string()),
                 Cell::T(ctx.check_name(&r.check)),
-                Cell::T(format!("{from} → {to}")),
+                Cell::T(if to.is_empty() {
+                    from.clone()
+                } else {
+                    format!("{from} → {to}")
+                }),
                 Cell::T(ctx.figures(&r.expected)),
                 Cell::T(figures),
             ]

@@ -513,7 +513,10 @@ pub fn html_section(plan: &Plan, l: Lang) -> String {
         for r in rows {
             o.push_str("<tr>");
             for c in r {
-                let _ = write!(o, "<td>{}</td>", xml(c));
+                // A name or number (`baie-a`, `HQ-C001`, `pp1:2`) never wraps in
+                // print; text with spaces wraps at them.
+                let class = if c.contains(' ') { "" } else { " class=\"nw\"" };
+                let _ = write!(o, "<td{class}>{}</td>", xml(c));
             }
             o.push_str("</tr>\n");
         }
@@ -539,6 +542,18 @@ pub fn html_section(plan: &Plan, l: Lang) -> String {
         o.push_str("</section>\n");
     }
     o
+}
+
+/// The chapters [`html_section`] writes: (anchor, title), for the contents.
+pub fn chapters(plan: &Plan, l: Lang) -> Vec<(&'static str, &'static str)> {
+    let mut v = Vec::new();
+    if !plan.layer2.is_empty() {
+        v.push(("patching", t(l, W::SecPatching)));
+        if !plan.layer2.wifi.is_empty() {
+            v.push(("wifi", t(l, W::SecWifi)));
+        }
+    }
+    v
 }
 
 /// Descriptions of the files, for the file list of `index.html`.

@@ -24,6 +24,9 @@ pub enum Shape {
     Router,
     Firewall,
     L3Switch,
+    /// A switch of the access layer.
+    Switch,
+    AccessPoint,
     Other,
     Segment {
         isolated: bool,
@@ -40,6 +43,8 @@ impl Shape {
             Shape::Router => ("#dbeafe", "#2563eb"),
             Shape::Firewall => ("#fee2e2", "#dc2626"),
             Shape::L3Switch => ("#d1fae5", "#059669"),
+            Shape::Switch => ("#e0f2fe", "#0369a1"),
+            Shape::AccessPoint => ("#fef9c3", "#a16207"),
             Shape::Other => ("#f3f4f6", "#6b7280"),
             Shape::Segment { isolated: false } => ("#ecf7ee", "#3f8f5a"),
             Shape::Segment { isolated: true } => ("#fdeeee", "#c0392b"),
@@ -54,6 +59,8 @@ pub enum Stroke {
     Uplink,
     Intra,
     Segment,
+    /// A trunk of the access layer (switch uplinks, access point ports).
+    Trunk,
 }
 
 impl Stroke {
@@ -63,6 +70,7 @@ impl Stroke {
             Stroke::Uplink => ("#7c3aed", 2.2, "6 4"),
             Stroke::Intra => ("#1e3a5f", 1.6, ""),
             Stroke::Segment => ("#3f8f5a", 1.4, ""),
+            Stroke::Trunk => ("#0891b2", 2.0, ""),
         }
     }
 }
@@ -378,11 +386,12 @@ pub fn dot(d: &Diagram, undirected_name: &str) -> String {
     out
 }
 
-/// The same diagram as a Mermaid flowchart.
-pub fn mermaid(d: &Diagram) -> String {
+/// The same diagram as a Mermaid flowchart, `direction` `LR` (left to right) or `TB`
+/// (top-down, like the site views).
+pub fn mermaid(d: &Diagram, direction: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "---\ntitle: \"{}\"\n---", esc::mermaid(&d.title));
-    out.push_str("flowchart LR\n");
+    let _ = writeln!(out, "flowchart {direction}");
     let join = |lines: &[String]| {
         lines
             .iter()

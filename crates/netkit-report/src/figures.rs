@@ -42,7 +42,7 @@ pub fn label(l: Lang, key: &str) -> Option<String> {
         "routes_reported" => ("routes annoncées", "routes reported"),
         "checked" => ("éléments vérifiés", "items checked"),
         "differences" => ("écarts", "differences"),
-        "outcome" => ("issue", "outcome"),
+        "outcome" => ("état", "state"),
         "tries" => ("essais", "tries"),
         "rcode" => ("code de réponse", "response code"),
         "name" => ("nom", "name"),

@@ -8,82 +8,13 @@ use std::fmt::Write;
 use netkit_results::Verdict;
 
 use crate::acceptance::{Counts, by_check, run_facts, timing, verdict_sentence, what};
+use crate::diagram::Diagram;
 use crate::esc::xml as e;
 use crate::i18n::K;
 use crate::markup::{Cell, chapter, facts, table};
 use crate::sheets::{Sheet, filter_cells, observations, schedule};
 use crate::view::{AddrRow, Ctx, RowKind};
-use crate::words;
-
-const CSS: &str = r#"
-:root { --ink:#1f2937; --muted:#4b5563; --line:#d1d5db; --head:#1e3a5f; --soft:#f3f6fa; --ok:#15803d; --ko:#b91c1c; --warn:#b45309; }
-* { box-sizing: border-box; }
-html { font-family: "DejaVu Sans", Verdana, Arial, Helvetica, sans-serif; font-size: 10.5pt; color: var(--ink); background: #fff; }
-body { margin: 0 auto; max-width: 1120px; padding: 0 24px 48px; line-height: 1.45; }
-h1 { font-size: 26pt; color: var(--head); margin: 0 0 8px; line-height: 1.2; }
-h2 { font-size: 16pt; color: var(--head); border-bottom: 2px solid var(--head); padding-bottom: 4px; margin: 28px 0 12px; }
-h3 { font-size: 12.5pt; color: var(--head); margin: 20px 0 8px; }
-h4 { font-size: 11pt; margin: 14px 0 6px; }
-p { margin: 6px 0; }
-a { color: #1d4ed8; text-decoration: none; }
-table { border-collapse: collapse; width: 100%; margin: 6px 0 14px; font-size: 9pt; }
-th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
-th { background: var(--soft); color: var(--head); font-weight: bold; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.mono, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 8.5pt; }
-td { overflow-wrap: normal; word-break: normal; } td.mono, td.num { white-space: nowrap; }
-nav.toc .pg { float: right; font-variant-numeric: tabular-nums; }
-.sheet-end { break-inside: avoid; page-break-inside: avoid; }
-p:has(+ table), p:has(+ ul), h4:has(+ table) { break-after: avoid; page-break-after: avoid; }
-th { hyphens: auto; }
-thead { display: table-header-group; }
-tr { break-inside: avoid; page-break-inside: avoid; }
-.cover { padding: 36px 0 12px; }
-.cover .kicker { text-transform: uppercase; letter-spacing: 0.12em; color: var(--muted); font-size: 10pt; margin-bottom: 8px; }
-.cover .subtitle { font-size: 13pt; color: var(--muted); margin-bottom: 28px; }
-.cover table { width: auto; min-width: 60%; font-size: 10.5pt; }
-table.facts { width: auto; min-width: 50%; }
-table.facts th { width: 14em; }
-.cover th { width: 15em; }
-.cover .foot { margin-top: 36px; color: var(--muted); font-size: 9pt; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 9px; font-size: 8.5pt; font-weight: bold; color: #fff; white-space: nowrap; }
-.badge.pass { background: var(--ok); } .badge.fail { background: var(--ko); } .badge.error { background: var(--warn); } .badge.none { background: #6b7280; }
-.result { font-size: 12pt; font-weight: bold; padding: 8px 12px; border-radius: 6px; display: inline-block; }
-.result.pass { background: #dcfce7; color: var(--ok); } .result.fail { background: #fee2e2; color: var(--ko); } .result.none { background: #f3f4f6; color: var(--muted); }
-nav.toc ol { list-style: none; padding-left: 0; } nav.toc ol ol { padding-left: 1.6em; } nav.toc li { margin: 4px 0; font-size: 11pt; }
-nav.toc ol ol { font-size: 10pt; }
-figure { margin: 0; } figure svg { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); }
-figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
-.cards { display: flex; gap: 10px; flex-wrap: wrap; margin: 8px 0 14px; }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 110px; }
-.card .v { font-size: 18pt; font-weight: bold; color: var(--head); } .card .k { color: var(--muted); font-size: 9pt; }
-.card.ok .v { color: var(--ok); } .card.ko .v { color: var(--ko); } .card.warn .v { color: var(--warn); }
-.note { color: var(--muted); font-style: italic; }
-.sheet { border: 2px solid var(--head); border-radius: 6px; padding: 14px 18px; margin: 18px 0; }
-.sheet header { display: flex; justify-content: space-between; align-items: baseline; border-bottom: 2px solid var(--head); margin-bottom: 10px; padding-bottom: 6px; }
-.sheet header .t { font-size: 15pt; font-weight: bold; color: var(--head); text-transform: uppercase; letter-spacing: 0.04em; }
-.sheet header .n { font-size: 12pt; font-weight: bold; font-family: "DejaVu Sans Mono", monospace; }
-.sheet .facts th { width: 13em; }
-.sheet h4 { border-left: 4px solid var(--head); padding-left: 6px; }
-.signs { display: flex; gap: 16px; margin-top: 12px; break-inside: avoid; page-break-inside: avoid; }
-.sign { flex: 1; border: 1px solid var(--ink); border-radius: 4px; height: 38mm; padding: 6px 10px; }
-.sign .who { font-weight: bold; } .sign .hint { color: var(--muted); font-size: 8.5pt; }
-.met-yes { color: var(--ok); font-weight: bold; } .met-no { color: var(--ko); font-weight: bold; }
-@page { size: A4; margin: 14mm 12mm 16mm 12mm; }
-@page wide { size: A4 landscape; margin: 10mm; }
-@media print {
-  html { font-size: 9.5pt; }
-  body { max-width: none; padding: 0; }
-  .chapter { break-before: page; page-break-before: always; }
-  section.wide, section#addressing, section#acceptance { page: wide; }
-  section.wide figure svg { width: 100%; height: 165mm; border: none; }
-  section.tall figure svg { width: 100%; height: 235mm; border: none; }
-  .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
-  h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  .cover { height: 255mm; display: flex; flex-direction: column; justify-content: center; padding: 0; }
-  a { color: inherit; }
-}
-"#;
+use crate::{wan, words};
 
 fn badge(ctx: &Ctx, v: Verdict) -> String {
     let class = v.as_str();
@@ -106,11 +37,19 @@ const SECTIONS: &[(&str, K)] = &[
     ("appendix", K::SecAppendix),
 ];
 
-/// `landscape`: print the diagram on an A4 landscape page (wide diagrams).
+/// The diagrams of the topology chapter.
+pub struct Figures<'a> {
+    /// The whole network (`topology.svg` without its XML declaration).
+    pub topology_svg: &'a str,
+    /// Print the whole diagram on an A4 landscape page (wide diagrams).
+    pub landscape: bool,
+    /// The WAN view (`wan.svg`), placed once for the index and the files.
+    pub wan: &'a Diagram,
+}
+
 pub fn render(
     ctx: &Ctx,
-    svg_inline: &str,
-    landscape: bool,
+    figures: &Figures,
     rows: &[AddrRow],
     sheets: &[Sheet],
     files: &[(String, String)],
@@ -121,19 +60,24 @@ pub fn render(
     let title = l.f(K::DocTitle, &[("name", &plan.name)]);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<meta name=\"generator\" content=\"netkit\"/>\n<title>{}</title>\n<style>{CSS}</style>\n{}</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<meta name=\"generator\" content=\"netkit\"/>\n<title>{}</title>\n<style>{}</style>\n{}</head>\n<body>\n",
         l.code(),
         e(&title),
+        crate::style::CSS,
         crate::print::css(ctx, sheets)
     );
     cover(&mut out, ctx, &title);
     contents(&mut out, ctx, sheets);
-    topology(&mut out, ctx, svg_inline, landscape);
+    topology(&mut out, ctx, figures);
     addressing(&mut out, ctx, rows);
     routing(&mut out, ctx);
     filters(&mut out, ctx);
     acceptance(&mut out, ctx);
     sheets_chapter(&mut out, ctx, sheets);
+    if !plan.layer2.is_empty() {
+        // The patching and Wi-Fi plans, before the file list.
+        out.push_str(&crate::cabling::html_section(plan, l));
+    }
     files_chapter(&mut out, ctx, files);
     out.push_str("</section>\n</body>\n</html>\n");
     out
@@ -254,21 +198,55 @@ fn contents(out: &mut String, ctx: &Ctx, sheets: &[Sheet]) {
             out.push_str("</ol>");
         }
         out.push_str("</li>\n");
+        if *anchor == "sheets" {
+            // The patching and Wi-Fi plans, unnumbered, between the sheets and the
+            // file list, as in the document.
+            for (id, title) in crate::cabling::chapters(ctx.plan, l) {
+                let _ = writeln!(
+                    out,
+                    "<li><a href=\"#{id}\">{t}</a><span class=\"pg\" data-find=\"{t}\"></span></li>",
+                    t = e(title)
+                );
+            }
+        }
     }
     out.push_str("</ol></nav>\n");
 }
 
-/// 1. The topology diagram.
-fn topology(out: &mut String, ctx: &Ctx, svg_inline: &str, landscape: bool) {
+/// Chapter 1, the topology: the WAN view first, then the whole network, which a
+/// large network leaves to `topology.svg` (too dense for a page) with a pointer.
+fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
     let l = ctx.l;
-    let _ = writeln!(
+    // A large network prints the WAN view alone: its page follows the view's shape,
+    // and the pointer to the whole diagram goes in the caption, so that it does not
+    // fall alone onto the next page.
+    let alone = ctx.plan.sites.len() > wan::INLINE_TOPOLOGY_SITES;
+    let (landscape, caption) = if alone {
+        (
+            figures.wan.width >= figures.wan.height,
+            format!("{} {}", wan::caption(l), wan::whole_elsewhere(l)),
+        )
+    } else {
+        (figures.landscape, wan::caption(l).to_string())
+    };
+    let _ = write!(
         out,
-        "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure>\n{}<figcaption>{}</figcaption></figure></section>",
+        "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure class=\"wan\">\n{}<figcaption>{}</figcaption></figure>",
         if landscape { "wide" } else { "tall" },
         e(l.t(K::SecTopology)),
-        svg_inline,
-        e(l.t(K::DiagramCaption))
+        crate::diagram::svg(figures.wan, "wan-view", false),
+        e(&caption)
     );
+    if alone {
+        out.push_str("</section>\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "\n<figure>\n{}<figcaption>{}</figcaption></figure></section>",
+            figures.topology_svg,
+            e(l.t(K::DiagramCaption))
+        );
+    }
 }
 
 /// 2. The addressing plan: pools, then every row of the plan.
@@ -462,7 +440,7 @@ fn addressing(out: &mut String, ctx: &Ctx, rows: &[AddrRow]) {
         let _ = writeln!(
             out,
             "<p><strong>{}</strong>{}{} {} <span class=\"mono\">{} ({})</span>, {}</p>",
-            e(l.t(K::Uplink)),
+            e(&words::capital(l.t(K::Uplink))),
             e(l.colon()),
             e(&inet.edge),
             e(&inet.edge_interface),
@@ -700,7 +678,19 @@ fn acceptance(out: &mut String, ctx: &Ctx) {
 /// 6. The intervention sheets.
 fn sheets_chapter(out: &mut String, ctx: &Ctx, sheets: &[Sheet]) {
     let l = ctx.l;
-    chapter(out, "sheets", 6, l.t(K::SecSheets));
+    match sheets.first() {
+        // The chapter's heading prints on the first sheet's own page (a named page
+        // always starts a new one), so that it does not stand alone on a page.
+        Some(first) => {
+            let _ = writeln!(
+                out,
+                "<section class=\"chapter\" id=\"sheets\" style=\"page: {}\"><h2>6. {}</h2>",
+                e(&first.anchor),
+                e(l.t(K::SecSheets))
+            );
+        }
+        None => chapter(out, "sheets", 6, l.t(K::SecSheets)),
+    }
     for (i, s) in sheets.iter().enumerate() {
         sheet(out, ctx, s, i + 1, sheets.len());
     }
@@ -823,13 +813,11 @@ fn sheet(out: &mut String, ctx: &Ctx, s: &Sheet, n: usize, total: usize) {
                 ]
             )),
             e(&d.device.id),
-            e(&l.f(K::RoutesOf, &[("device", &d.device.id)])),
-            e(&l.f(
-                K::FiltersConfigured,
-                &[
-                    ("n", &l.int(d.filters.len() as u64)),
-                    ("device", &d.device.id)
-                ]
+            e(&l.f(K::SeeRoutesOf, &[("device", &d.device.id)])),
+            e(&crate::sheets::filters_configured(
+                ctx,
+                d.filters.len(),
+                &d.device.id
             ))
         );
         if !d.filters.is_empty() {

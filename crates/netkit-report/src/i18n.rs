@@ -177,19 +177,25 @@ impl Lang {
         let sep = self.unit_sep();
         let neg = seconds < 0;
         let s = seconds.unsigned_abs();
-        let body = if s < 60 {
-            format!("{s}{sep}s")
+        // The two largest units, the second left out when it is zero: `3 min`,
+        // `1 h 5 min`, `2 j 3 h`, `1 j`.
+        let (big, unit, small, small_unit) = if s < 60 {
+            (s, "s", 0, "")
         } else if s < 3600 {
-            format!("{}{sep}min {:02}{sep}s", s / 60, s % 60)
+            (s / 60, "min", s % 60, "s")
         } else if s < 86_400 {
-            format!("{}{sep}h {:02}{sep}min", s / 3600, (s % 3600) / 60)
+            (s / 3600, "h", (s % 3600) / 60, "min")
         } else {
             let d = match self {
                 Lang::Fr => "j",
                 Lang::En => "d",
             };
-            format!("{}{sep}{d} {}{sep}h", s / 86_400, (s % 86_400) / 3600)
+            (s / 86_400, d, (s % 86_400) / 3600, "h")
         };
+        let mut body = format!("{big}{sep}{unit}");
+        if small > 0 {
+            body = format!("{body} {small}{sep}{small_unit}");
+        }
         if neg { format!("-{body}") } else { body }
     }
 
@@ -283,9 +289,9 @@ catalog! {
     IntraLinks => "Liaisons internes aux sites", "Links inside sites";
     AcceptanceResult => "Résultat de la recette", "Acceptance result";
     AcceptanceNotRun => "recette non exécutée", "acceptance test not run";
-    AcceptancePassed => "conforme : {passed} {passed:contrôle réussi|contrôles réussis} sur {total}", "passed: {passed} of {total} {total:check|checks}";
-    AcceptanceFailed => "non conforme : {failed} {failed:échec|échecs} et {errors} {errors:contrôle non exécuté|contrôles non exécutés} sur {total} {total:contrôle|contrôles}", "not passed: {failed} {failed:failure|failures} and {errors} {errors:check|checks} not run out of {total} {total:check|checks}";
-    AcceptanceFailedOnly => "non conforme : {failed} {failed:échec|échecs} sur {total} {total:contrôle|contrôles}", "not passed: {failed} {failed:failure|failures} out of {total} {total:check|checks}";
+    AcceptancePassed => "conforme ({passed} {passed:contrôle réussi|contrôles réussis} sur {total})", "passed ({passed} of {total} {total:check|checks})";
+    AcceptanceFailed => "non conforme ({failed} {failed:échec|échecs} et {errors} {errors:contrôle non exécuté|contrôles non exécutés} sur {total} {total:contrôle|contrôles})", "not passed ({failed} {failed:failure|failures} and {errors} {errors:check|checks} not run out of {total} {total:check|checks})";
+    AcceptanceFailedOnly => "non conforme ({failed} {failed:échec|échecs} sur {total} {total:contrôle|contrôles})", "not passed ({failed} {failed:failure|failures} out of {total} {total:check|checks})";
     Pools => "Réserves d'adresses", "Address pools";
     PoolIpv4 => "IPv4", "IPv4";
     PoolIpv6 => "IPv6", "IPv6";
@@ -369,7 +375,7 @@ catalog! {
     DnsZone => "Zone DNS {domain}, serveur {server} ({addr})", "DNS zone {domain}, server {server} ({addr})";
     // Routing.
     Destination => "Destination", "Destination";
-    NextHop => "Passerelle suivante", "Next hop";
+    NextHop => "Prochain saut", "Next hop";
     Metric => "Métrique", "Metric";
     RouteKind => "Origine", "Origin";
     Describes => "Vers", "Reaches";
@@ -379,6 +385,7 @@ catalog! {
     KindOspf => "OSPF", "OSPF";
     DirectlyConnected => "—", "—";
     RoutesOf => "Table de routage de {device}", "Routing table of {device}";
+    SeeRoutesOf => "voir la table de routage de {device}", "see the routing table of {device}";
     NoRoutes => "Aucune route.", "No routes.";
     DescDefault => "route par défaut (Internet)", "default route (Internet)";
     DescSegment => "segment {id}", "segment {id}";
@@ -467,6 +474,7 @@ catalog! {
     FigStreams => "flux", "streams";
     FigRetransmits => "retransmissions", "retransmits";
     FigCount => "nombre", "count";
+    FigRttAvg => "RTT moyen", "average RTT";
     FigTime => "temps", "time";
     // Sheets.
     Sheet => "Fiche d'intervention", "Intervention sheet";
@@ -486,8 +494,9 @@ catalog! {
     RoleLink => "liaison vers {peer}", "link to {peer}";
     RoleUplink => "accès Internet (opérateur {addr})", "Internet uplink (upstream {addr})";
     RoutesConfigured => "{n} {n:route configurée|routes configurées} sur {device}", "{n} {n:route|routes} configured on {device}";
-    RoutesOspf => "{n} {n:route attendue|routes attendues} sur {device} (connectées, et apprises par OSPF)", "{n} {n:route|routes} expected on {device} (connected, and learned by OSPF)";
+    RoutesOspf => "{n} {n:route attendue|routes attendues} sur {device}, directement {n:connectée|connectées} ou {n:apprise|apprises} par OSPF", "{n} {n:route|routes} expected on {device}, connected or learned by OSPF";
     FiltersConfigured => "{n} {n:règle|règles} de filtrage {n:configurée|configurées} sur {device}", "{n} filtering {n:rule|rules} configured on {device}";
+    NoFilterConfigured => "aucune règle de filtrage sur {device}", "no filtering rule on {device}";
     Layer2Installed => "Équipements de niveau 2 installés : {names}", "Layer-2 devices installed: {names}";
     TestsRun => "Tests réalisés", "Tests run";
     NoTestsForSite => "Aucun test n'a encore été exécuté pour ce site.", "No test has been run for this site yet.";
@@ -508,6 +517,8 @@ catalog! {
     ClosingReserves => "conforme avec réserves : {n} {n:contrôle n'a pas pu être exécuté|contrôles n'ont pas pu être exécutés}", "accepted with reservations: {n} {n:check|checks} could not be run";
     ClosingKo => "non conforme : {n} {n:contrôle en échec|contrôles en échec}, reprise nécessaire", "not accepted: {n} failed {n:check|checks}, rework needed";
     ClosingNone => "non prononcé (aucun test exécuté)", "not decided (no test run)";
+    ClosingLate => "conforme avec réserves : échéance dépassée de {late}", "accepted with reservations: deadline missed by {late}";
+    ClosingLateToo => "{status} ; échéance dépassée de {late}", "{status}; deadline missed by {late}";
     Corrective => "Actions correctives", "Corrective actions";
     SignClient => "Le demandeur", "Requester";
     SignHint => "Nom, date et signature", "Name, date and signature";
@@ -518,6 +529,8 @@ catalog! {
     FileDot => "schéma au format Graphviz", "diagram in Graphviz format";
     FileMmd => "schéma au format Mermaid (wikis Markdown)", "diagram in Mermaid format (Markdown wikis)";
     FileDrawio => "schéma modifiable dans draw.io / diagrams.net", "diagram to edit in draw.io / diagrams.net";
+    FileWan => "vue des liaisons inter-sites (SVG ; aussi wan.dot, wan.mmd, wan.drawio)", "WAN view (SVG; also wan.dot, wan.mmd, wan.drawio)";
+    FileSite => "vue du site {site} (SVG ; aussi .dot, .mmd, .drawio)", "view of site {site} (SVG; also .dot, .mmd, .drawio)";
     FileAddrCsv => "plan d'adressage (tableur)", "addressing plan (spreadsheet)";
     FileRoutesCsv => "tables de routage (tableur)", "routing tables (spreadsheet)";
     FileAddrMd => "plan d'adressage (Markdown)", "addressing plan (Markdown)";
@@ -602,7 +615,15 @@ mod tests {
         assert_eq!(Lang::Fr.datetime(t), "01/12/2026 14:02:11 UTC");
         assert_eq!(Lang::Fr.duration(8), "8\u{A0}s");
         assert_eq!(Lang::En.duration(192), "3 min 12 s");
-        assert_eq!(Lang::En.duration(3900), "1 h 05 min");
+        assert_eq!(Lang::En.duration(3900), "1 h 5 min");
+        assert_eq!(Lang::En.duration(7200), "2 h");
+        assert_eq!(Lang::En.duration(180), "3 min");
+        assert_eq!(Lang::Fr.duration(86_400), "1\u{A0}j");
+        assert_eq!(
+            Lang::Fr.duration(2 * 86_400 + 3 * 3600 + 59),
+            "2\u{A0}j 3\u{A0}h"
+        );
+        assert_eq!(Lang::En.duration(40 * 86_400 + 3600), "40 d 1 h");
         assert_eq!(Lang::Fr.duration(90_000), "1\u{A0}j 1\u{A0}h");
     }
 

@@ -26,6 +26,7 @@ mod reasons;
 mod service;
 mod sheets;
 mod site_view;
+mod style;
 mod svg;
 mod tables;
 mod view;
@@ -182,6 +183,7 @@ pub fn render(
     let svg_inline = svg::render(&lay, &title, false);
     let rows = view::addressing_rows(plan);
     let sheets = sheets::sheets(&ctx);
+    let wan_view = wan::view(plan, l);
     use i18n::K;
     let nb = |what: K| l.f(K::FileNetbox, &[("what", l.t(what))]);
     let described: Vec<(String, String)> = vec![
@@ -203,6 +205,19 @@ pub fn render(
     ];
     let access_layer = !plan.layer2.is_empty();
     let mut described = described;
+    // The WAN view and the site views, after the whole diagram's files.
+    let at = described
+        .iter()
+        .position(|(f, _)| f == "topology.drawio")
+        .map_or(described.len(), |i| i + 1);
+    let mut views = vec![("wan.svg".to_string(), l.t(K::FileWan).to_string())];
+    for (site, stem) in plan.sites.iter().zip(site_view::file_stems(plan)) {
+        views.push((
+            format!("{stem}.svg"),
+            l.f(K::FileSite, &[("site", &site.name)]),
+        ));
+    }
+    described.splice(at..at, views);
     if access_layer {
         described.extend(cabling::described(l));
     }
@@ -211,8 +226,11 @@ pub fn render(
             "index.html",
             html::render(
                 &ctx,
-                &svg_inline,
-                lay.width >= lay.height,
+                &html::Figures {
+                    topology_svg: &svg_inline,
+                    landscape: lay.width >= lay.height,
+                    wan: &wan_view,
+                },
                 &rows,
                 &sheets,
                 &described,
@@ -236,13 +254,8 @@ pub fn render(
     debug_assert_eq!(files.iter().map(|f| f.0).collect::<Vec<_>>(), FILES);
     let mut files = files;
     if access_layer {
-        // The patching and Wi-Fi plans: a chapter of index.html before the file list,
-        // and their own files after the others (`cabling::FILES`).
-        if let Some((_, html)) = files.first_mut()
-            && let Some(at) = html.find("<section class=\"chapter\" id=\"files\">")
-        {
-            html.insert_str(at, &cabling::html_section(plan, l));
-        }
+        // The patching and Wi-Fi plans' own files after the others (`cabling::FILES`);
+        // their chapter is in index.html.
         let extra = [
             cabling::csv(plan, l),
             cabling::wifi_csv(plan, l),
@@ -251,9 +264,6 @@ pub fn render(
             cabling::labels(plan, l),
         ];
         files.extend(cabling::FILES.iter().copied().zip(extra));
-    }
-    if let Some((_, html)) = files.first_mut() {
-        wan::into_index(html, plan, l);
     }
     let mut out: Vec<ReportFile> = files
         .into_iter()
@@ -264,7 +274,7 @@ pub fn render(
         .collect();
     // The WAN view and one view per site, each in four syntaxes (`wan::files`).
     out.extend(
-        wan::files(plan, l)
+        wan::files(plan, &wan_view, l)
             .into_iter()
             .map(|(name, text)| ReportFile {
                 name,

@@ -258,6 +258,19 @@ pub fn sheets<'a>(ctx: &Ctx<'a>) -> Vec<Sheet<'a>> {
     out
 }
 
+/// `6 règles de filtrage configurées sur hq.r1`, or `aucune règle de filtrage sur
+/// hq.fw1`.
+pub fn filters_configured(ctx: &Ctx, n: usize, device: &str) -> String {
+    if n == 0 {
+        ctx.l.f(K::NoFilterConfigured, &[("device", device)])
+    } else {
+        ctx.l.f(
+            K::FiltersConfigured,
+            &[("n", &ctx.l.int(n as u64)), ("device", device)],
+        )
+    }
+}
+
 /// Facts of the schedule block: (label, value).
 pub fn schedule(ctx: &Ctx, s: &Sheet) -> Vec<(String, String)> {
     let l = ctx.l;
@@ -441,13 +454,7 @@ pub fn markdown(ctx: &Ctx, sheets: &[Sheet]) -> String {
                     crate::sheets::routes_key(ctx),
                     &[("n", &d.routes.len().to_string()), ("device", &d.device.id)]
                 )),
-                md(&l.f(
-                    K::FiltersConfigured,
-                    &[
-                        ("n", &d.filters.len().to_string()),
-                        ("device", &d.device.id)
-                    ]
-                ))
+                md(&filters_configured(ctx, d.filters.len(), &d.device.id))
             );
         }
         if !s.layer2.is_empty() {

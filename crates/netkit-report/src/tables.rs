@@ -335,13 +335,13 @@ pub fn addressing_md(ctx: &Ctx, rows: &[AddrRow]) -> String {
     if let Some(inet) = &plan.internet {
         let _ = writeln!(
             out,
-            "{}{}{} {} ({}), {} {}\n",
-            md(l.t(K::Uplink)),
+            "{}{}{} {} {} ({}), {}\n",
+            md(&crate::words::capital(l.t(K::Uplink))),
             l.colon(),
             md(&inet.edge),
             md(&inet.edge_interface),
-            md(&inet.uplink_prefix.to_string()),
             md(&inet.edge_address.to_string()),
+            md(&inet.uplink_prefix.to_string()),
             md(&l.f(K::Upstream, &[("addr", &inet.upstream_address.to_string())]))
         );
     }

@@ -248,7 +248,8 @@ impl<'a> Ctx<'a> {
             "sent" => Some(K::FigSent),
             "received" => Some(K::FigReceived),
             "loss" | "loss_percent" | "loss_pct" => Some(K::FigLoss),
-            "rtt_ms" | "latency_ms" | "rtt_avg_ms" | "avg_ms" => Some(K::FigLatency),
+            "rtt_ms" | "latency_ms" => Some(K::FigLatency),
+            "rtt_avg_ms" | "avg_ms" => Some(K::FigRttAvg),
             "rtt_min_ms" | "min_ms" => Some(K::FigRttMin),
             "rtt_max_ms" | "max_ms" => Some(K::FigRttMax),
             "bps" | "throughput_bps" | "bits_per_second" => Some(K::FigThroughput),
@@ -267,10 +268,18 @@ impl<'a> Ctx<'a> {
             "time_ms" | "elapsed_ms" => Some(K::FigTime),
             _ => None,
         };
+        // What was expected, in the expected column: the value says it all.
+        if key == "expect" {
+            return self.value(Some(key), v);
+        }
         let name = label
             .map(|k| self.t(k).to_string())
             .or_else(|| crate::figures::label(self.l, key))
             .unwrap_or_else(|| key.replace('_', " "));
+        if v.is_boolean() {
+            // `réponse : non`, not `réponse non`.
+            return format!("{name}{}{}", self.l.colon(), self.value(Some(key), v));
+        }
         format!("{name} {}", self.value(Some(key), v))
     }
 
@@ -284,8 +293,10 @@ impl<'a> Ctx<'a> {
                 match key {
                     Some(k) if k.ends_with("bps") || k == "bits_per_second" => l.bandwidth_f(x),
                     Some(k) if k.ends_with("_ms") => format!("{}{}ms", l.dec(x, 2), l.unit_sep()),
-                    Some(k) if k.starts_with("loss") => l.percent(x),
-                    Some("duration_s" | "seconds") => format!("{}{}s", l.dec(x, 1), l.unit_sep()),
+                    Some(k) if k.starts_with("loss") || k.starts_with("max_loss") => l.percent(x),
+                    Some(k) if k == "seconds" || k.ends_with("_s") => {
+                        format!("{}{}s", l.dec(x, 1), l.unit_sep())
+                    }
                     Some("port") => n.to_string(),
                     _ => {
                         if let Some(u) = n.as_u64() {

@@ -673,23 +673,31 @@ pub const INLINE_TOPOLOGY_SITES: usize = 6;
 /// The files of the views, after the other documents: `wan.svg`, `wan.dot`,
 /// `wan.mmd`, `wan.drawio`, then the same four per site (`site-<name>.*`, see
 /// `site_view::file_stems`).
-pub fn files(plan: &Plan, l: Lang) -> Vec<(String, String)> {
+/// The WAN view (`wan`, placed by [`view`]) and one view per site, each in four
+/// syntaxes.
+pub fn files(plan: &Plan, wan: &Diagram, l: Lang) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut four = |stem: &str, d: &Diagram, class: &str| {
+    let mut four = |stem: &str, d: &Diagram, class: &str, direction: &str| {
         out.push((format!("{stem}.svg"), diagram::svg(d, class, true)));
         out.push((format!("{stem}.dot"), diagram::dot(d, stem)));
-        out.push((format!("{stem}.mmd"), diagram::mermaid(d)));
+        out.push((format!("{stem}.mmd"), diagram::mermaid(d, direction)));
         out.push((format!("{stem}.drawio"), diagram::drawio(d, stem)));
     };
-    four("wan", &view(plan, l), "wan-view");
+    four("wan", wan, "wan-view", "LR");
     let stems = crate::site_view::file_stems(plan);
     for (site, stem) in plan.sites.iter().zip(&stems) {
-        four(stem, &crate::site_view::view(plan, site, l), "site-view");
+        four(
+            stem,
+            &crate::site_view::view(plan, site, l),
+            "site-view",
+            "TB",
+        );
     }
     out
 }
 
-fn caption(l: Lang) -> &'static str {
+/// The caption of the WAN view in `index.html`.
+pub fn caption(l: Lang) -> &'static str {
     match l {
         Lang::Fr => {
             "Liaisons inter-sites (fichiers wan.svg, wan.dot, wan.mmd et wan.drawio fournis ; le détail de chaque site dans les fichiers site-<nom>.svg)."
@@ -700,7 +708,8 @@ fn caption(l: Lang) -> &'static str {
     }
 }
 
-fn whole_elsewhere(l: Lang) -> &'static str {
+/// What `index.html` says instead of a large network's whole diagram.
+pub fn whole_elsewhere(l: Lang) -> &'static str {
     match l {
         Lang::Fr => {
             "Le schéma complet du réseau (tous les équipements et segments) est fourni dans le fichier topology.svg ; chaque site est détaillé dans son fichier site-<nom>.svg."
@@ -709,31 +718,6 @@ fn whole_elsewhere(l: Lang) -> &'static str {
             "The whole network diagram (every device and segment) is delivered in the file topology.svg; each site is detailed in its file site-<name>.svg."
         }
     }
-}
-
-/// Puts the WAN view at the head of the topology chapter of `index.html`; a large
-/// network's whole diagram leaves the page for a pointer to `topology.svg`.
-pub fn into_index(html: &mut String, plan: &Plan, l: Lang) {
-    let Some(start) = html.find("id=\"topology\"") else {
-        return;
-    };
-    let Some(h2_end) = html[start..].find("</h2>").map(|i| start + i + 5) else {
-        return;
-    };
-    let d = view(plan, l);
-    let figure = format!(
-        "\n<figure class=\"wan\">\n{}<figcaption>{}</figcaption></figure>",
-        diagram::svg(&d, "wan-view", false),
-        crate::esc::xml(caption(l))
-    );
-    if plan.sites.len() > INLINE_TOPOLOGY_SITES
-        && let Some(fs) = html[h2_end..].find("<figure>").map(|i| h2_end + i)
-        && let Some(fe) = html[fs..].find("</figure>").map(|i| fs + i + 9)
-    {
-        let note = format!("<p>{}</p>", crate::esc::xml(whole_elsewhere(l)));
-        html.replace_range(fs..fe, &note);
-    }
-    html.insert_str(h2_end, &figure);
 }
 
 #[cfg(test)]

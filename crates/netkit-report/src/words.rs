@@ -34,6 +34,15 @@ pub fn count(l: Lang, n: u64, fr: (&str, &str), en: (&str, &str)) -> String {
     format!("{}{}{noun}", l.int(n), l.unit_sep())
 }
 
+/// `s` with its first letter in upper case (a label that opens a sentence).
+pub fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// The plural ending alone (for adjectives and participles): `""` or `"s"`.
 pub fn s(l: Lang, n: u64) -> &'static str {
     match l {

@@ -81,6 +81,55 @@ const ENGLISH: &[&str] = &[
     "via the",
     "and",
     "the",
+    "of them",
+    "summary",
+    "summaries",
+    "more specific",
+    "connected",
+    "default",
+    "deadline",
+    "late",
+    "accepted",
+    "reservations",
+    "rework",
+    "see the routing table",
+    "filtering rule",
+    "next hop",
+    "state",
+    "average",
+    "channels",
+    "trunk link",
+    "access point",
+    "switch",
+    "ports carried",
+    "VLANs carried",
+    "broadcast",
+];
+
+/// French that reads badly and once reached the documents: a yes/no glued to its
+/// label, a zero count where a word belongs, numbers without their unit, the old
+/// word for the next hop, two colons in one sentence, `(s)` plurals.
+const AWKWARD: &[&str] = &[
+    "réponse non",
+    "réponse oui",
+    "connexion établie oui",
+    "réponse DNS oui",
+    "destination atteinte oui",
+    "0 règle",
+    "0 résumé",
+    "issue ouvert",
+    "démarrage ignoré 1 ·",
+    "perte maximale 1 ·",
+    "Passerelle suivante",
+    "conforme : 1",
+    "conforme : 2",
+    "(s)",
+    "1 Erreurs",
+    "Le client",
+    "(dont 0 IPv6)",
+    "h 00 min",
+    "min 00 s",
+    "j 0 h",
 ];
 
 fn plan_of(yaml: &str) -> netkit_plan::Plan {
@@ -221,6 +270,23 @@ fn check_french(plan: &netkit_plan::Plan, res: Option<&Results>, what: &str) -> 
         for w in ENGLISH {
             if let Some(ctx) = find_word(&text, w) {
                 problems.push(format!("{what} {}: `{w}` in …{ctx}…", f.name));
+            }
+        }
+        for w in AWKWARD {
+            if let Some(i) = text.find(w) {
+                let a = (0..=i.saturating_sub(40))
+                    .rev()
+                    .find(|a| text.is_char_boundary(*a))
+                    .unwrap_or(0);
+                let b = (i + w.len() + 40).min(text.len());
+                let b = (b..=text.len())
+                    .find(|b| text.is_char_boundary(*b))
+                    .unwrap_or(text.len());
+                problems.push(format!(
+                    "{what} {}: `{w}` in …{}…",
+                    f.name,
+                    text[a..b].replace('\n', " ")
+                ));
             }
         }
     }

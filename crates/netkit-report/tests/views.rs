@@ -200,8 +200,12 @@ fn tokens(line: &str) -> Vec<String> {
 
 /// Edges of a Graphviz layout (`-Tplain`): each B-spline sampled into a polyline.
 fn graphviz_edges(engine: &str, dot: &str) -> Vec<(String, String, Vec<P>)> {
+    // One file per call: the tests run in parallel threads of one process, and a
+    // shared name let one test overwrite the graph another was laying out.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = tempfile_dir();
-    let path = dir.join(format!("wan-{engine}.dot"));
+    let path = dir.join(format!("wan-{engine}-{call}.dot"));
     std::fs::write(&path, dot).expect("write dot");
     // Boxes may not overlap in netkit's drawing: ask the same of Graphviz (neato
     // otherwise piles the two hubs of ferronor on top of each other).
@@ -416,7 +420,12 @@ fn example(name: &str) -> netkit_plan::Plan {
 
 #[test]
 fn every_site_has_a_readable_view_with_its_devices_segments_and_wan_ends() {
-    for plan in [common::generated(12, false), example("ferronor.yaml")] {
+    for plan in [
+        common::generated(12, false),
+        example("ferronor.yaml"),
+        example("acme.yaml"),
+        access_lab(),
+    ] {
         let files = render(&plan, None, &common::options(Lang::Fr)).expect("render");
         for site in &plan.sites {
             let name = format!("site-{}.svg", site.name);
@@ -465,6 +474,220 @@ fn every_site_has_a_readable_view_with_its_devices_segments_and_wan_ends() {
             }
             for ext in ["dot", "mmd", "drawio"] {
                 file(&files, &format!("site-{}.{ext}", site.name));
+            }
+        }
+    }
+}
+
+/// The SPEC's access layer (cascaded switches, two access points) plus a second site,
+/// the topology of the access-layer lab test.
+fn access_lab() -> netkit_plan::Plan {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../netkit-lab/test_data/access_lab.yaml");
+    let bytes = std::fs::read(&path).expect("access_lab.yaml");
+    let parsed = netkit_model::parse(&bytes);
+    let topology = parsed.topology.expect("access_lab.yaml is valid");
+    netkit_plan::plan(&topology, None).expect("access_lab.yaml plans")
+}
+
+/// Label groups of an SVG: (data-a, data-b, their text lines).
+fn label_texts(svg: &str) -> Vec<(String, String, Vec<String>)> {
+    let doc = roxmltree::Document::parse(svg).expect("SVG is XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("label"))
+        .map(|g| {
+            (
+                g.attribute("data-a").unwrap_or("").to_string(),
+                g.attribute("data-b").unwrap_or("").to_string(),
+                g.children()
+                    .filter(|c| c.has_tag_name("text"))
+                    .map(|t| t.text().unwrap_or("").to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Texts of a node group, by data-name.
+fn node_texts(svg: &str, name: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("SVG is XML");
+    doc.descendants()
+        .find(|n| n.has_tag_name("g") && n.attribute("data-name") == Some(name))
+        .map(|g| {
+            g.children()
+                .filter(|c| c.has_tag_name("text"))
+                .map(|t| t.text().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn legend_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("SVG is XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("legend"))
+        .flat_map(|g| g.children().filter(|c| c.has_tag_name("text")))
+        .map(|t| t.text().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Switches and access points are boxes under their gateway or upstream switch: one
+/// line per trunk from the upper box down to the lower one, labelled with the VLANs
+/// the trunk carries, the label on its own line; access points show their SSIDs; the
+/// legend names switches, access points and trunks; DOT, Mermaid and draw.io carry
+/// the same boxes and trunks.
+#[test]
+fn site_views_draw_the_access_layer_as_boxes_under_their_gateway() {
+    for (what, plan) in [
+        ("access_lab.yaml", access_lab()),
+        ("ferronor.yaml", example("ferronor.yaml")),
+    ] {
+        assert!(!plan.layer2.switches.is_empty(), "{what} has switches");
+        for lang in [Lang::Fr, Lang::En] {
+            let files = render(&plan, None, &common::options(lang)).expect("render");
+            for site in &plan.sites {
+                let switches: Vec<_> = plan
+                    .layer2
+                    .switches
+                    .iter()
+                    .filter(|s| s.site == site.name)
+                    .collect();
+                let aps: Vec<_> = plan
+                    .layer2
+                    .wifi
+                    .iter()
+                    .filter(|w| w.site == site.name)
+                    .collect();
+                if switches.is_empty() {
+                    continue;
+                }
+                let name = format!("{what} site-{}.svg ({lang:?})", site.name);
+                let svg = file(&files, &format!("site-{}.svg", site.name));
+                let p = parse(svg);
+                check_readable(&p, &name);
+                let id_of = |dev: &str| {
+                    let short = dev.split_once('.').map_or(dev, |x| x.1);
+                    p.nodes
+                        .iter()
+                        .find(|(_, (n, _))| n == short)
+                        .map(|(id, (_, r))| (id.clone(), *r))
+                        .unwrap_or_else(|| panic!("{name}: no box for {dev}"))
+                };
+                let labels = label_texts(svg);
+                let mut trunks: Vec<(&str, &str, Vec<u16>)> = switches
+                    .iter()
+                    .map(|s| {
+                        let v = s.uplink_port().map(|p| p.vlan_list()).unwrap_or_default();
+                        (s.uplink.as_str(), s.id.as_str(), v)
+                    })
+                    .collect();
+                for w in &aps {
+                    let v = plan
+                        .layer2
+                        .switch(&w.switch)
+                        .and_then(|s| s.port(w.port))
+                        .map(|p| p.vlan_list())
+                        .expect("the access point's port");
+                    trunks.push((w.switch.as_str(), w.ap.as_str(), v));
+                }
+                for (upper, lower, vlans) in &trunks {
+                    let (ua, ur) = id_of(upper);
+                    let (lb, lr) = id_of(lower);
+                    // Under: the lower box starts below the upper one.
+                    assert!(lr.y0 > ur.y1, "{name}: {lower} is not under {upper}");
+                    let (_, _, pts) = p
+                        .edges
+                        .iter()
+                        .find(|(a, b, _)| *a == ua && *b == lb)
+                        .unwrap_or_else(|| panic!("{name}: no trunk {upper} - {lower}"));
+                    let start = pts[0];
+                    let end = *pts.last().expect("end");
+                    assert!(
+                        (start.1 - ur.y1).abs() < 1.0 && start.0 > ur.x0 && start.0 < ur.x1,
+                        "{name}: trunk {upper} - {lower} does not leave {upper}'s bottom"
+                    );
+                    assert!(
+                        (end.1 - lr.y0).abs() < 1.0 && end.0 > lr.x0 && end.0 < lr.x1,
+                        "{name}: trunk {upper} - {lower} does not reach {lower}'s top"
+                    );
+                    // Its label: the VLANs, on the line.
+                    let (_, _, lines) = labels
+                        .iter()
+                        .find(|(a, b, _)| *a == ua && *b == lb)
+                        .unwrap_or_else(|| panic!("{name}: trunk {upper} - {lower} unlabelled"));
+                    let text = lines.join(", ");
+                    for v in vlans {
+                        assert!(
+                            text.split([' ', ',']).any(|t| t == v.to_string()),
+                            "{name}: VLAN {v} missing from the label of {upper} - {lower}: {text}"
+                        );
+                    }
+                    let (_, _, r) = p
+                        .labels
+                        .iter()
+                        .find(|(a, b, _)| *a == ua && *b == lb)
+                        .expect("label box");
+                    let c = ((r.x0 + r.x1) / 2.0, (r.y0 + r.y1) / 2.0);
+                    assert!(
+                        dist_to_polyline(c, pts) < 1.0,
+                        "{name}: the label of {upper} - {lower} is off its line"
+                    );
+                }
+                // Every labelled line of the view has its label on it.
+                for (a, b, r) in &p.labels {
+                    let c = ((r.x0 + r.x1) / 2.0, (r.y0 + r.y1) / 2.0);
+                    assert!(
+                        p.edges.iter().any(|(ea, eb, pts)| ea == a
+                            && eb == b
+                            && dist_to_polyline(c, pts) < 1.0),
+                        "{name}: label of {a}-{b} off its line"
+                    );
+                }
+                for w in &aps {
+                    let short = w.ap.split_once('.').map_or(w.ap.as_str(), |x| x.1);
+                    let texts = node_texts(svg, short).join("\n");
+                    for s in &w.ssids {
+                        assert!(
+                            texts.contains(&format!("SSID {}", s.ssid)),
+                            "{name}: {short} does not show SSID {}",
+                            s.ssid
+                        );
+                    }
+                }
+                let legend = legend_texts(svg).join("\n");
+                let words: &[&str] = match lang {
+                    Lang::Fr => &["commutateur", "point d'accès", "trunk"],
+                    Lang::En => &["switch", "access point", "trunk"],
+                };
+                for w in words {
+                    if *w != words[1] || !aps.is_empty() {
+                        assert!(legend.contains(w), "{name}: legend without `{w}`");
+                    }
+                }
+                // The other syntaxes: every box and trunk there too.
+                let stem = format!("site-{}", site.name);
+                let dot = file(&files, &format!("{stem}.dot"));
+                let mmd = file(&files, &format!("{stem}.mmd"));
+                let drawio = file(&files, &format!("{stem}.drawio"));
+                assert!(mmd.contains("flowchart TB"), "{name}: Mermaid top-down");
+                for (upper, lower, _) in &trunks {
+                    let (ua, _) = id_of(upper);
+                    let (lb, _) = id_of(lower);
+                    assert!(
+                        dot.contains(&format!("{ua} -- {lb} [")),
+                        "{name}: DOT trunk"
+                    );
+                    assert!(
+                        mmd.lines()
+                            .any(|l| l.trim_start().starts_with(&format!("{ua} ---|"))
+                                && l.trim_end().ends_with(&format!(" {lb}"))),
+                        "{name}: Mermaid trunk {upper} - {lower}"
+                    );
+                    assert!(
+                        drawio.contains(&format!("source=\"{ua}\" target=\"{lb}\"")),
+                        "{name}: draw.io trunk"
+                    );
+                }
             }
         }
     }

@@ -28,15 +28,29 @@ pub fn status(ctx: &Ctx, s: &Sheet) -> (String, &'static str) {
         .iter()
         .filter(|r| r.verdict == Verdict::Error)
         .count();
-    if fail > 0 {
+    // A missed deadline is a reservation even when every test passed.
+    let late = match (s.met, s.end, s.deadline) {
+        (Some(false), Some(end), Some(d)) => Some(l.duration((end - d).num_seconds())),
+        _ => None,
+    };
+    let (status, class) = if fail > 0 {
         (l.f(K::ClosingKo, &[("n", &l.int(fail as u64))]), "fail")
     } else if error > 0 {
         (
             l.f(K::ClosingReserves, &[("n", &l.int(error as u64))]),
             "error",
         )
+    } else if let Some(late) = &late {
+        return (l.f(K::ClosingLate, &[("late", late)]), "error");
     } else {
         (l.t(K::ClosingOk).to_string(), "pass")
+    };
+    match late {
+        Some(late) => (
+            l.f(K::ClosingLateToo, &[("status", &status), ("late", &late)]),
+            class,
+        ),
+        None => (status, class),
     }
 }
 
