@@ -40,7 +40,7 @@ fn words(l: Lang) -> [&'static str; 7] {
             "segment isolé",
             "commutateur (nom · type · ports)",
             "point d'accès (nom · SSID diffusés · canaux 2,4 / 5 GHz)",
-            "lien trunk (VLAN transportés)",
+            "lien étiqueté 802.1Q (VLAN transportés)",
             "(raccordement non décrit dans la topologie)",
         ],
         Lang::En => [

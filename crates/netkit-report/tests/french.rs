@@ -99,6 +99,7 @@ const ENGLISH: &[&str] = &[
     "average",
     "channels",
     "trunk link",
+    "lien trunk",
     "access point",
     "switch",
     "ports carried",
