@@ -656,7 +656,7 @@ fn site_views_draw_the_access_layer_as_boxes_under_their_gateway() {
                 }
                 let legend = legend_texts(svg).join("\n");
                 let words: &[&str] = match lang {
-                    Lang::Fr => &["commutateur", "point d'accès", "trunk"],
+                    Lang::Fr => &["commutateur", "point d'accès", "802.1Q"],
                     Lang::En => &["switch", "access point", "trunk"],
                 };
                 for w in words {
