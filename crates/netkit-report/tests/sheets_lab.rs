@@ -186,7 +186,7 @@ fn link_service_levels_in_the_table() {
     let fibre = plan
         .links
         .iter()
-        .find(|l| l.description.as_deref() == Some("Dark fibre"))
+        .find(|l| l.description.as_deref() == Some("Fibre noire"))
         .expect("the dark fibre");
     let section = |results: Option<&Results>| -> String {
         let files = render(&plan, results, &common::options(Lang::Fr)).expect("render");

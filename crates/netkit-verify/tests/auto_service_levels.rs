@@ -50,7 +50,7 @@ fn each_link_with_a_service_level_gets_its_latency_check() {
         assert_eq!(check.count, netkit_verify::checks::latency::DEFAULT_COUNT);
     }
     let fibre = &with_targets[0];
-    assert_eq!(fibre.description.as_deref(), Some("Dark fibre"));
+    assert_eq!(fibre.description.as_deref(), Some("Fibre noire"));
     assert_eq!(
         (
             fibre.targets.max_rtt_ms,
