@@ -20,13 +20,13 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::time::Instant;
 
 use crate::auth::{hex, random_bytes};
 use crate::frame::{
     self, CONTROL_MAGIC, DATA_HEADER_LEN, DATA_MAGIC, FrameError, Limits, MAX_FRAME, Msg, PROTOCOL,
-    ROLE_AGENT_SENDS, ROLE_CLIENT_SENDS,
+    Part, ROLE_AGENT_SENDS, ROLE_CLIENT_SENDS,
 };
 use crate::gate::{self, Gate, GateConfig, PeerLog, Ticket};
 use crate::handshake::{self, Challenge};
@@ -267,6 +267,13 @@ fn check_limits(shared: &Shared, spec: &crate::TestSpec) -> Result<(), String> {
     Ok(())
 }
 
+/// The agent's end of a control connection.
+type ControlReader = tokio::net::tcp::OwnedReadHalf;
+type ControlWriter = tokio::net::tcp::OwnedWriteHalf;
+
+/// Why a running test ended early: the error code and the sentence for the client.
+type Abort = (String, String);
+
 async fn control(
     shared: Arc<Shared>,
     stream: TcpStream,
@@ -275,6 +282,62 @@ async fn control(
     mut stop: watch::Receiver<bool>,
 ) {
     let (mut r, mut w) = stream.into_split();
+    let Some(admitted) = admit(&shared, &mut r, &mut w, peer).await else {
+        return;
+    };
+    drop(handshake_permit);
+    let Admitted {
+        spec,
+        agent_proof,
+        test_permit,
+    } = admitted;
+
+    // Register the test so that its data connections find it.
+    let wanted = data_connections(&spec);
+    let (unregister, mut rx) = register(&shared, peer, wanted);
+    let accepted = Msg::Accepted {
+        test_id: hex(&unregister.id),
+        proof: agent_proof,
+    };
+    if frame::write_msg(&mut w, &accepted, WRITE_TIMEOUT)
+        .await
+        .is_err()
+    {
+        return;
+    }
+
+    let Some((slots, roles)) = collect_data(&shared, &mut w, peer, &spec, wanted, &mut rx).await
+    else {
+        return;
+    };
+    drop(unregister);
+
+    // Run.
+    let Some(mut running) =
+        Running::start(&shared, &mut w, r, &spec, slots, &roles, test_permit).await
+    else {
+        return;
+    };
+    let outcome = running.watch(&mut w, &mut stop).await;
+    running.finish(&shared, &mut w, peer, &spec, outcome).await;
+}
+
+/// A test request that passed the handshake: authenticated, within the limits,
+/// and holding one of the agent's test slots.
+struct Admitted {
+    spec: crate::TestSpec,
+    agent_proof: Option<String>,
+    test_permit: OwnedSemaphorePermit,
+}
+
+/// Say hello, read the request and check it: proof, limits, a free test slot.
+/// `None` once the client is refused or gone.
+async fn admit(
+    shared: &Shared,
+    r: &mut ControlReader,
+    w: &mut ControlWriter,
+    peer: SocketAddr,
+) -> Option<Admitted> {
     let challenge = Challenge::new();
     let token = shared.config.token.as_ref();
     let hello = Msg::Hello {
@@ -283,76 +346,25 @@ async fn control(
         auth: handshake::scheme(token).into(),
         limits: shared.config.limits(),
     };
-    if frame::write_msg(&mut w, &hello, WRITE_TIMEOUT)
-        .await
-        .is_err()
-    {
-        return;
-    }
-    let (client_nonce, proof, spec) = match frame::read_msg(&mut r, HANDSHAKE_TIMEOUT).await {
-        Ok(Msg::Request {
-            client_nonce,
-            proof,
-            test,
-        }) => (client_nonce, proof, test),
-        Ok(_) => {
-            return refuse(
-                &shared,
-                &mut w,
-                peer,
-                "protocol",
-                "expected a test request".into(),
-            )
-            .await;
-        }
-        Err(FrameError::TooLarge(n, _)) => {
-            return refuse(
-                &shared,
-                &mut w,
-                peer,
-                "limit",
-                format!("request of {n} bytes is larger than the {MAX_FRAME}-byte limit"),
-            )
-            .await;
-        }
-        Err(FrameError::Timeout) => {
-            return refuse(
-                &shared,
-                &mut w,
-                peer,
-                "protocol",
-                "no request within 5s".into(),
-            )
-            .await;
-        }
-        Err(FrameError::Json(e)) => {
-            return refuse(
-                &shared,
-                &mut w,
-                peer,
-                "protocol",
-                format!("malformed request: {e}"),
-            )
-            .await;
-        }
-        Err(_) => {
-            shared.log_peer(peer, "closed before sending a request");
-            return;
-        }
-    };
+    frame::write_msg(w, &hello, WRITE_TIMEOUT).await.ok()?;
+    let (client_nonce, proof, spec) = read_request(shared, r, w, peer).await?;
     let agent_proof =
         match challenge.check(token, handshake::BANDWIDTH, &client_nonce, proof.as_deref()) {
             Ok(p) => p,
-            Err(message) => return refuse(&shared, &mut w, peer, "auth", message).await,
+            Err(message) => {
+                refuse(shared, w, peer, "auth", message).await;
+                return None;
+            }
         };
-    if let Err(message) = check_limits(&shared, &spec) {
-        return refuse(&shared, &mut w, peer, "limit", message).await;
+    if let Err(message) = check_limits(shared, &spec) {
+        refuse(shared, w, peer, "limit", message).await;
+        return None;
     }
     let Ok(test_permit) = shared.tests.clone().try_acquire_owned() else {
         let n = shared.config.max_concurrent;
-        return refuse(
-            &shared,
-            &mut w,
+        refuse(
+            shared,
+            w,
             peer,
             "busy",
             format!(
@@ -360,18 +372,64 @@ async fn control(
             ),
         )
         .await;
+        return None;
     };
-    drop(handshake_permit);
+    Some(Admitted {
+        spec,
+        agent_proof,
+        test_permit,
+    })
+}
 
-    // Register the test so that its data connections find it.
-    let id = random_bytes::<16>();
+/// The client's test request (its nonce, its proof, the test), or `None` once
+/// refused or gone.
+async fn read_request(
+    shared: &Shared,
+    r: &mut ControlReader,
+    w: &mut ControlWriter,
+    peer: SocketAddr,
+) -> Option<(String, Option<String>, crate::TestSpec)> {
+    let (code, message) = match frame::read_msg(r, HANDSHAKE_TIMEOUT).await {
+        Ok(Msg::Request {
+            client_nonce,
+            proof,
+            test,
+        }) => return Some((client_nonce, proof, test)),
+        Ok(_) => ("protocol", "expected a test request".to_string()),
+        Err(FrameError::TooLarge(n, _)) => (
+            "limit",
+            format!("request of {n} bytes is larger than the {MAX_FRAME}-byte limit"),
+        ),
+        Err(FrameError::Timeout) => ("protocol", "no request within 5s".to_string()),
+        Err(FrameError::Json(e)) => ("protocol", format!("malformed request: {e}")),
+        Err(_) => {
+            shared.log_peer(peer, "closed before sending a request");
+            return None;
+        }
+    };
+    refuse(shared, w, peer, code, message).await;
+    None
+}
+
+/// How many data connections a test takes: one per stream and direction.
+fn data_connections(spec: &crate::TestSpec) -> usize {
     let n = usize::from(spec.streams);
-    let wanted = n * if spec.direction == Direction::Bidir {
+    n * if spec.direction == Direction::Bidir {
         2
     } else {
         1
-    };
-    let (tx, mut rx) = mpsc::channel::<DataConn>(wanted + 4);
+    }
+}
+
+/// Put a new test in the registry, where its data connections find it; the
+/// guard takes it out again.
+fn register(
+    shared: &Arc<Shared>,
+    peer: SocketAddr,
+    wanted: usize,
+) -> (Unregister, mpsc::Receiver<DataConn>) {
+    let id = random_bytes::<16>();
+    let (tx, rx) = mpsc::channel::<DataConn>(wanted + 4);
     {
         let mut map = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
         map.insert(
@@ -386,32 +444,35 @@ async fn control(
         shared: shared.clone(),
         id,
     };
-    let accepted = Msg::Accepted {
-        test_id: hex(&id),
-        proof: agent_proof,
-    };
-    if frame::write_msg(&mut w, &accepted, WRITE_TIMEOUT)
-        .await
-        .is_err()
-    {
-        return;
-    }
+    (unregister, rx)
+}
 
-    // Collect the data connections: slot = role * streams + index in bidir mode.
+/// Collect the data connections: slot = role * streams + index in bidir mode.
+/// Gives the connections by slot and the role of each, or `None` once refused.
+async fn collect_data(
+    shared: &Shared,
+    w: &mut ControlWriter,
+    peer: SocketAddr,
+    spec: &crate::TestSpec,
+    wanted: usize,
+    rx: &mut mpsc::Receiver<DataConn>,
+) -> Option<(Vec<Option<TcpStream>>, Vec<u8>)> {
+    let n = usize::from(spec.streams);
     let mut slots: Vec<Option<TcpStream>> = (0..wanted).map(|_| None).collect();
     let mut roles = vec![ROLE_CLIENT_SENDS; wanted];
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
     let mut got = 0;
     while got < wanted {
         let Ok(Some((index, role, s))) = tokio::time::timeout_at(deadline, rx.recv()).await else {
-            return refuse(
-                &shared,
-                &mut w,
+            refuse(
+                shared,
+                w,
                 peer,
                 "protocol",
                 format!("only {got} of {wanted} data connections arrived within 5s"),
             )
             .await;
+            return None;
         };
         let role_ok = match role {
             ROLE_CLIENT_SENDS => spec.direction.client_sends(),
@@ -424,84 +485,188 @@ async fn control(
             usize::from(index)
         };
         if !role_ok || usize::from(index) >= n || slots[slot].is_some() {
-            return refuse(
-                &shared,
-                &mut w,
+            refuse(
+                shared,
+                w,
                 peer,
                 "protocol",
                 format!("unexpected data connection (stream {index}, role {role})"),
             )
             .await;
+            return None;
         }
         let _ = s.set_nodelay(false);
         slots[slot] = Some(s);
         roles[slot] = role;
         got += 1;
     }
-    drop(unregister);
+    Some((slots, roles))
+}
 
-    // Run.
-    let sending: Vec<bool> = roles.iter().map(|&r| r == ROLE_AGENT_SENDS).collect();
-    let senders = sending.iter().filter(|&&s| s).count().max(1);
-    let pace = (shared.config.max_rate_bps > 0)
-        .then(|| shared.config.max_rate_bps as f64 / senders as f64);
-    let counters = Counters::new(&sending);
-    if frame::write_msg(&mut w, &Msg::Start, WRITE_TIMEOUT)
-        .await
-        .is_err()
-    {
-        return;
+/// A test under way: its streams, its meter and the client's control messages.
+struct Running {
+    t0: Instant,
+    end: Instant,
+    counters: Arc<Counters>,
+    streams: tokio::task::JoinSet<()>,
+    meter: tokio::task::JoinHandle<Vec<meter::Snapshot>>,
+    part_rx: mpsc::Receiver<Part>,
+    msg_rx: Reader<Msg>,
+    /// The agent's test slot, given back once the result is sent.
+    test_permit: OwnedSemaphorePermit,
+}
+
+impl Running {
+    /// Tell the client to start, and start the streams, the meter and the reader
+    /// of the control connection. `None` when the client cannot be told.
+    async fn start(
+        shared: &Shared,
+        w: &mut ControlWriter,
+        r: ControlReader,
+        spec: &crate::TestSpec,
+        slots: Vec<Option<TcpStream>>,
+        roles: &[u8],
+        test_permit: OwnedSemaphorePermit,
+    ) -> Option<Running> {
+        let sending: Vec<bool> = roles.iter().map(|&r| r == ROLE_AGENT_SENDS).collect();
+        let senders = sending.iter().filter(|&&s| s).count().max(1);
+        let pace = (shared.config.max_rate_bps > 0)
+            .then(|| shared.config.max_rate_bps as f64 / senders as f64);
+        let counters = Counters::new(&sending);
+        frame::write_msg(w, &Msg::Start, WRITE_TIMEOUT).await.ok()?;
+        let t0 = Instant::now();
+        let end = t0 + spec.total();
+        let streams = meter::spawn_streams(
+            slots
+                .into_iter()
+                .enumerate()
+                .filter_map(|(slot, s)| Some((slot, s?))),
+            &sending,
+            end,
+            &counters,
+            spec.block_size as usize,
+            pace,
+        );
+        let (part_tx, part_rx) = mpsc::channel(256);
+        let meter = tokio::spawn(meter::run_meter(
+            t0,
+            meter::sample_points(spec.total(), spec.omit()),
+            counters.clone(),
+            Some(part_tx),
+        ));
+        // Control reads happen in their own task: a half-read frame must not be lost
+        // when another branch of the select in `watch` wins.
+        let msg_rx = Reader::<Msg>::spawn(r, MAX_FRAME, Duration::from_secs(86_400), 8);
+        Some(Running {
+            t0,
+            end,
+            counters,
+            streams,
+            meter,
+            part_rx,
+            msg_rx,
+            test_permit,
+        })
     }
-    let t0 = Instant::now();
-    let end = t0 + spec.total();
-    let mut streams = meter::spawn_streams(
-        slots
-            .into_iter()
-            .enumerate()
-            .filter_map(|(slot, s)| Some((slot, s?))),
-        &sending,
-        end,
-        &counters,
-        spec.block_size as usize,
-        pace,
-    );
-    let (part_tx, mut part_rx) = mpsc::channel(256);
-    let meter = tokio::spawn(meter::run_meter(
-        t0,
-        meter::sample_points(spec.total(), spec.omit()),
-        counters.clone(),
-        Some(part_tx),
-    ));
-    // Control reads happen in their own task: a half-read frame must not be lost
-    // when another branch of the select below wins.
-    let mut msg_rx = Reader::<Msg>::spawn(r, MAX_FRAME, Duration::from_secs(86_400), 8);
-    let hard_deadline = end + STOP_GRACE;
-    let outcome: Result<(), (String, String)> = loop {
-        tokio::select! {
-            Some(part) = part_rx.recv() => {
-                if frame::write_msg(&mut w, &Msg::Interval { part }, WRITE_TIMEOUT).await.is_err() {
-                    break Err(("cutoff".into(), "the client stopped reading the control connection".into()));
+
+    /// Forward the meter's intervals until the client's `stop`, or why the test
+    /// ended without one.
+    async fn watch(
+        &mut self,
+        w: &mut ControlWriter,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<(), Abort> {
+        let hard_deadline = self.end + STOP_GRACE;
+        loop {
+            tokio::select! {
+                Some(part) = self.part_rx.recv() => {
+                    if frame::write_msg(w, &Msg::Interval { part }, WRITE_TIMEOUT).await.is_err() {
+                        break Err(("cutoff".into(), "the client stopped reading the control connection".into()));
+                    }
+                }
+                m = self.msg_rx.recv() => match m {
+                    Some(Ok(Msg::Stop)) => break Ok(()),
+                    Some(Ok(_)) => break Err(("protocol".into(), "unexpected message during the test".into())),
+                    Some(Err(FrameError::TooLarge(n, _))) => break Err(("limit".into(), format!("message of {n} bytes is larger than the {MAX_FRAME}-byte limit"))),
+                    _ => break Err(("cutoff".into(), "the client closed the control connection during the test".into())),
+                },
+                _ = tokio::time::sleep_until(hard_deadline) => {
+                    break Err(("cutoff".into(), format!(
+                        "test cut off: the client sent no stop within {} after the end of the test",
+                        fmt_duration(STOP_GRACE)
+                    )));
+                }
+                _ = stop.changed() => {
+                    break Err(("shutdown".into(), "the agent is shutting down".into()));
                 }
             }
-            m = msg_rx.recv() => match m {
-                Some(Ok(Msg::Stop)) => break Ok(()),
-                Some(Ok(_)) => break Err(("protocol".into(), "unexpected message during the test".into())),
-                Some(Err(FrameError::TooLarge(n, _))) => break Err(("limit".into(), format!("message of {n} bytes is larger than the {MAX_FRAME}-byte limit"))),
-                _ => break Err(("cutoff".into(), "the client closed the control connection during the test".into())),
-            },
-            _ = tokio::time::sleep_until(hard_deadline) => {
-                break Err(("cutoff".into(), format!(
-                    "test cut off: the client sent no stop within {} after the end of the test",
-                    fmt_duration(STOP_GRACE)
-                )));
+        }
+    }
+
+    /// Send the client the totals (or why the test was aborted), log one line,
+    /// and stop everything the test started.
+    async fn finish(
+        self,
+        shared: &Shared,
+        w: &mut ControlWriter,
+        peer: SocketAddr,
+        spec: &crate::TestSpec,
+        outcome: Result<(), Abort>,
+    ) {
+        let Running {
+            t0,
+            end,
+            counters,
+            mut streams,
+            meter,
+            mut part_rx,
+            msg_rx,
+            test_permit,
+        } = self;
+        let what = describe(peer, spec);
+        match outcome {
+            Ok(()) => {
+                // The meter ends at `end`, which is no later than the client's own end.
+                let snaps = match tokio::time::timeout_at(end + Duration::from_secs(1), meter).await
+                {
+                    Ok(Ok(s)) => s,
+                    _ => Vec::new(),
+                };
+                while let Ok(part) = part_rx.try_recv() {
+                    let _ = frame::write_msg(w, &Msg::Interval { part }, WRITE_TIMEOUT).await;
+                }
+                let totals = meter::totals(&snaps, spec.omit(), &counters);
+                let secs = totals.seconds.max(1e-9);
+                shared.log(&format!(
+                    "{what}: ok: received {} ({}), sent {} ({}), {} retransmits",
+                    fmt_bytes(totals.received),
+                    fmt_rate(totals.received as f64 * 8.0 / secs),
+                    fmt_bytes(totals.sent),
+                    fmt_rate(totals.sent as f64 * 8.0 / secs),
+                    totals.retransmits
+                ));
+                let _ = frame::write_msg(w, &Msg::Result { totals }, WRITE_TIMEOUT).await;
             }
-            _ = stop.changed() => {
-                break Err(("shutdown".into(), "the agent is shutting down".into()));
+            Err((code, message)) => {
+                let snap = counters.snapshot(t0.elapsed());
+                shared.log(&format!(
+                    "{what}: aborted ({code}): {message}; received {}, sent {}",
+                    fmt_bytes(snap.received),
+                    fmt_bytes(snap.sent)
+                ));
+                let _ = frame::write_msg(w, &Msg::Error { message, code }, WRITE_TIMEOUT).await;
             }
         }
-    };
+        drop(msg_rx);
+        streams.abort_all();
+        drop(test_permit);
+    }
+}
+
+/// The test in words, for the log line that ends it.
+fn describe(peer: SocketAddr, spec: &crate::TestSpec) -> String {
     let peer_s = peer.to_string();
-    let what = format!(
+    format!(
         "test from {peer_s}: {} stream(s), {}, {}{}",
         spec.streams,
         spec.direction.as_str(),
@@ -511,42 +676,7 @@ async fn control(
         } else {
             String::new()
         }
-    );
-    match outcome {
-        Ok(()) => {
-            // The meter ends at `end`, which is no later than the client's own end.
-            let snaps = match tokio::time::timeout_at(end + Duration::from_secs(1), meter).await {
-                Ok(Ok(s)) => s,
-                _ => Vec::new(),
-            };
-            while let Ok(part) = part_rx.try_recv() {
-                let _ = frame::write_msg(&mut w, &Msg::Interval { part }, WRITE_TIMEOUT).await;
-            }
-            let totals = meter::totals(&snaps, spec.omit(), &counters);
-            let secs = totals.seconds.max(1e-9);
-            shared.log(&format!(
-                "{what}: ok: received {} ({}), sent {} ({}), {} retransmits",
-                fmt_bytes(totals.received),
-                fmt_rate(totals.received as f64 * 8.0 / secs),
-                fmt_bytes(totals.sent),
-                fmt_rate(totals.sent as f64 * 8.0 / secs),
-                totals.retransmits
-            ));
-            let _ = frame::write_msg(&mut w, &Msg::Result { totals }, WRITE_TIMEOUT).await;
-        }
-        Err((code, message)) => {
-            let snap = counters.snapshot(t0.elapsed());
-            shared.log(&format!(
-                "{what}: aborted ({code}): {message}; received {}, sent {}",
-                fmt_bytes(snap.received),
-                fmt_bytes(snap.sent)
-            ));
-            let _ = frame::write_msg(&mut w, &Msg::Error { message, code }, WRITE_TIMEOUT).await;
-        }
-    }
-    drop(msg_rx);
-    streams.abort_all();
-    drop(test_permit);
+    )
 }
 
 /// Removes a pending test from the registry when dropped (on every path).

@@ -2,6 +2,8 @@
 //! (recette) on the lab or the live network. Exit 0 when every check passed, 1 when
 //! one failed or could not run, 2 when verify itself could not run.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use netkit_model::terminal::safe_multiline;
@@ -104,6 +106,70 @@ fn looks_like_playbook(text: &str) -> bool {
 
 pub fn run(args: Args) -> Result<Outcome> {
     let args = *args.opts;
+    let (probe_timeout, run_timeout) = check_options(&args)?;
+
+    let previous = match &args.compare {
+        Some(p) => Some(verify_compare::load_previous(p)?),
+        None => None,
+    };
+
+    let (pb, loaded) = load_input(&args)?;
+    let plan = Arc::new(loaded.plan);
+
+    let target = match (args.target, pb.as_ref().map(|p| p.target)) {
+        (Some(TargetArg::Lab), _) => Target::Lab,
+        (Some(TargetArg::Live), _) => Target::Live,
+        (None, Some(t)) => t,
+        (None, None) => Target::Lab,
+    };
+    let lab_name = args
+        .lab
+        .clone()
+        .or_else(|| pb.as_ref().and_then(|p| p.lab.clone()))
+        .unwrap_or_else(|| plan.name.clone());
+    let plan = with_lab_routing(plan, target, &lab_name)?;
+
+    let checks = select_checks(&args, pb.as_ref(), &plan)?;
+
+    let agents = live::agents(&args.live, pb.as_ref(), &plan)?;
+    if target == Target::Lab && !args.live.agents.is_empty() {
+        bail!(
+            "--agent is for a live network: add --target live (in a lab every check runs in its source's namespace)"
+        );
+    }
+    let token = if target == Target::Live {
+        crate::cmd_agent::load_token(args.live.token_file.as_ref())?
+    } else {
+        None
+    };
+    let mut ctx = context(target, &plan, &lab_name, &args.input, pb.as_ref())?;
+    ctx.topology = loaded.topology.map(Arc::new);
+    ctx.probe = netkit_probe::ProbeSettings {
+        timeout: probe_timeout,
+        tries: args.tries,
+    };
+    ctx.limiter = Arc::new(netkit_probe::RateLimiter::new(args.rate));
+    ctx.run_deadline = run_timeout.map(|t| Instant::now() + t);
+    ctx.playbook_deadline = pb.as_ref().and_then(|p| p.deadline.clone());
+    ctx.agent_token = token.clone();
+    ctx.far_ends = Arc::new(agents.clone().into_iter().collect());
+
+    let info = run_info(&args, pb.as_ref(), &plan);
+    let progress = Progress::new(netkit_verify::total_results(&ctx, &checks));
+    let live_opts = (target == Target::Live).then(|| live_options(&args, token, agents));
+    let (mut results, note) =
+        execute(&ctx, &info, &checks, args.concurrency, live_opts, &progress)?;
+    progress.finish();
+    let comparison = previous
+        .as_ref()
+        .map(|p| netkit_results::compare::mark(&mut results, p));
+    print_results(&args, &results, comparison.as_ref(), note.as_deref())?;
+    Ok(Outcome::from_ok(results.all_passed()))
+}
+
+/// Check the options that clap does not: check kinds, durations, ranges. Gives the
+/// probe timeout and the whole run's timeout.
+fn check_options(args: &Opts) -> Result<(Duration, Option<Duration>)> {
     for k in args.skip.iter().chain(&args.only) {
         if !playbook::CHECK_KINDS.contains(&k.as_str()) {
             bail!(
@@ -130,54 +196,18 @@ pub fn run(args: Args) -> Result<Outcome> {
             args.concurrency
         );
     }
+    Ok((probe_timeout, run_timeout))
+}
 
-    let previous = match &args.compare {
-        Some(p) => Some(verify_compare::load_previous(p)?),
-        None => None,
-    };
-
+/// Read the input: a playbook and the topology it names, or (with --auto) a
+/// topology or plan JSON.
+fn load_input(args: &Opts) -> Result<(Option<Playbook>, common::Loaded)> {
     let bytes = common::read_file(&args.input)?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let is_json = text.trim_start().starts_with('{');
-    let (pb, loaded) = if !is_json && looks_like_playbook(&text) {
-        let pb = match playbook::parse(&args.input, &text) {
-            Ok(pb) => pb,
-            Err(errors) => {
-                for e in &errors {
-                    eprintln!("{}", safe_multiline(&e.to_string()));
-                }
-                bail!(
-                    "{} is not a valid playbook ({} problem{} above): fix it and run again",
-                    args.input.display(),
-                    errors.len(),
-                    if errors.len() == 1 { "" } else { "s" }
-                );
-            }
-        };
-        if !pb.topology.exists() {
-            bail!(
-                "{}:{}:{}: the topology {} does not exist: `topology:` is relative to the playbook's folder",
-                pb.path.display(),
-                pb.topology_at.line,
-                pb.topology_at.col,
-                pb.topology.display()
-            );
-        }
-        let loaded = common::load(&pb.topology)?;
-        let errors = playbook::validate(&pb, &loaded.plan);
-        if !errors.is_empty() {
-            for e in &errors {
-                eprintln!("{}", safe_multiline(&e.to_string()));
-            }
-            bail!(
-                "{} names things topology {} does not have ({} problem{} above): fix the ids",
-                args.input.display(),
-                pb.topology.display(),
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            );
-        }
-        (Some(pb), loaded)
+    if !is_json && looks_like_playbook(&text) {
+        let (pb, loaded) = load_playbook(&args.input, &text)?;
+        Ok((Some(pb), loaded))
     } else {
         if !args.auto {
             bail!(
@@ -185,26 +215,62 @@ pub fn run(args: Args) -> Result<Outcome> {
                 args.input.display()
             );
         }
-        (None, common::load(&args.input)?)
-    };
-    let plan = Arc::new(loaded.plan);
+        Ok((None, common::load(&args.input)?))
+    }
+}
 
-    let target = match (args.target, pb.as_ref().map(|p| p.target)) {
-        (Some(TargetArg::Lab), _) => Target::Lab,
-        (Some(TargetArg::Live), _) => Target::Live,
-        (None, Some(t)) => t,
-        (None, None) => Target::Lab,
+/// Parse the playbook at `input`, load its topology and check that the playbook
+/// names only things the topology has.
+fn load_playbook(input: &Path, text: &str) -> Result<(Playbook, common::Loaded)> {
+    let pb = match playbook::parse(input, text) {
+        Ok(pb) => pb,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{}", safe_multiline(&e.to_string()));
+            }
+            bail!(
+                "{} is not a valid playbook ({} problem{} above): fix it and run again",
+                input.display(),
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
+        }
     };
-    let lab_name = args
-        .lab
-        .clone()
-        .or_else(|| pb.as_ref().and_then(|p| p.lab.clone()))
-        .unwrap_or_else(|| plan.name.clone());
+    if !pb.topology.exists() {
+        bail!(
+            "{}:{}:{}: the topology {} does not exist: `topology:` is relative to the playbook's folder",
+            pb.path.display(),
+            pb.topology_at.line,
+            pb.topology_at.col,
+            pb.topology.display()
+        );
+    }
+    let loaded = common::load(&pb.topology)?;
+    let errors = playbook::validate(&pb, &loaded.plan);
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("{}", safe_multiline(&e.to_string()));
+        }
+        bail!(
+            "{} names things topology {} does not have ({} problem{} above): fix the ids",
+            input.display(),
+            pb.topology.display(),
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok((pb, loaded))
+}
 
-    // A lab built with `lab up --routing X` runs another routing mode than the topology
-    // says: the expected tables (SNMP route checks, paths) are those of the lab's mode.
-    // The lab runs ospfd for IPv4 only; IPv6 routes stay the plan's static ones.
-    let plan = match (target, netkit_lab::LabState::load(&lab_name)) {
+/// A lab built with `lab up --routing X` runs another routing mode than the topology
+/// says: the expected tables (SNMP route checks, paths) are those of the lab's mode.
+/// The lab runs ospfd for IPv4 only; IPv6 routes stay the plan's static ones.
+fn with_lab_routing(
+    plan: Arc<netkit_plan::Plan>,
+    target: Target,
+    lab_name: &str,
+) -> Result<Arc<netkit_plan::Plan>> {
+    let plan = match (target, netkit_lab::LabState::load(lab_name)) {
         (Target::Lab, Ok(st)) if st.routing != plan.routing => {
             let mut p = (*plan).clone();
             p.routing = st.routing;
@@ -238,14 +304,20 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
         _ => plan,
     };
+    Ok(plan)
+}
 
-    // The checks: the playbook's, plus derived ones.
+/// The checks: the playbook's, plus derived ones, less those --skip/--only leave out.
+fn select_checks(
+    args: &Opts,
+    pb: Option<&Playbook>,
+    plan: &netkit_plan::Plan,
+) -> Result<Vec<Check>> {
     let mut checks: Vec<Check> = pb
-        .as_ref()
         .map(|p| p.checks.iter().map(|c| c.check.clone()).collect())
         .unwrap_or_default();
-    if args.auto || pb.as_ref().is_some_and(|p| p.auto) {
-        checks.extend(netkit_verify::auto::derive(&plan));
+    if args.auto || pb.is_some_and(|p| p.auto) {
+        checks.extend(netkit_verify::auto::derive(plan));
     }
     checks.retain(|c| {
         !args.skip.iter().any(|k| k == c.kind())
@@ -257,167 +329,213 @@ pub fn run(args: Args) -> Result<Outcome> {
             args.input.display()
         );
     }
+    Ok(checks)
+}
 
-    let agents = live::agents(&args.live, pb.as_ref(), &plan)?;
-    if target == Target::Lab && !args.live.agents.is_empty() {
-        bail!(
-            "--agent is for a live network: add --target live (in a lab every check runs in its source's namespace)"
-        );
-    }
-    let token = if target == Target::Live {
-        crate::cmd_agent::load_token(args.live.token_file.as_ref())?
-    } else {
-        None
-    };
-    let mut ctx = match target {
+/// Where the checks run: in the lab's namespaces (once the lab is found up), or
+/// from this machine on the live network.
+fn context(
+    target: Target,
+    plan: &Arc<netkit_plan::Plan>,
+    lab_name: &str,
+    input: &Path,
+    pb: Option<&Playbook>,
+) -> Result<CheckContext> {
+    Ok(match target {
         Target::Lab => {
-            check_lab_is_up(&lab_name, &plan, &args.input, pb.as_ref())?;
+            check_lab_is_up(lab_name, plan, input, pb)?;
             let mut ctx = CheckContext::lab(
                 plan.clone(),
-                &lab_name,
+                lab_name,
                 Arc::new(|lab: &str, node: &str| netkit_lab::namespace_name(lab, node)),
             );
-            let lab = lab_name.clone();
+            let lab = lab_name.to_string();
             ctx.lab_secrets = Some(Arc::new(move |key: &str| {
                 netkit_lab::lab_secret(&lab, key).map_err(|e| e.to_string())
             }));
             ctx
         }
         Target::Live => CheckContext::live(plan.clone()),
-    };
-    ctx.topology = loaded.topology.map(Arc::new);
-    ctx.probe = netkit_probe::ProbeSettings {
-        timeout: probe_timeout,
-        tries: args.tries,
-    };
-    ctx.limiter = Arc::new(netkit_probe::RateLimiter::new(args.rate));
-    ctx.run_deadline = run_timeout.map(|t| Instant::now() + t);
-    ctx.playbook_deadline = pb.as_ref().and_then(|p| p.deadline.clone());
-    ctx.agent_token = token.clone();
-    ctx.far_ends = Arc::new(agents.clone().into_iter().collect());
+    })
+}
 
-    let info = RunInfo {
+/// What the results say about the run: its name, who ran it, for whom, by when.
+fn run_info(args: &Opts, pb: Option<&Playbook>, plan: &netkit_plan::Plan) -> RunInfo {
+    RunInfo {
         name: pb
-            .as_ref()
             .map(|p| p.name.clone())
             .unwrap_or_else(|| format!("auto: {}", plan.name)),
         technician: args
             .technician
             .clone()
-            .or_else(|| pb.as_ref().and_then(|p| p.technician.clone())),
+            .or_else(|| pb.and_then(|p| p.technician.clone())),
         requester: args
             .requester
             .clone()
-            .or_else(|| pb.as_ref().and_then(|p| p.requester.clone())),
-        deadline: pb.as_ref().and_then(|p| p.deadline.clone()),
-    };
+            .or_else(|| pb.and_then(|p| p.requester.clone())),
+        deadline: pb.and_then(|p| p.deadline.clone()),
+    }
+}
 
-    let total = netkit_verify::total_results(&ctx, &checks);
-    let verbose = common::verbosity() == common::Verbosity::Verbose;
-    let bar = if common::show_progress() && !verbose {
-        let bar = ProgressBar::new(total as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} checks, {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Some(bar)
-    } else {
-        None
-    };
-    let counts = Mutex::new((0usize, 0usize, 0usize));
-    let agent_note = Mutex::new(String::new());
-    let on_result = |r: &CheckResult| {
-        let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
-        match r.verdict {
-            Verdict::Pass => c.0 += 1,
-            Verdict::Fail => c.1 += 1,
-            Verdict::Error => c.2 += 1,
-        }
-        if verbose {
-            // --verbose: each result on stderr as it finishes, in a pipe too.
-            eprint!("{}", plain_line(r));
-        }
-        if let Some(b) = &bar {
-            b.inc(1);
-            let note = agent_note.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            b.set_message(format!(
-                "{} passed, {} failed, {} errors{note}",
-                c.0, c.1, c.2
-            ));
-        }
-    };
+/// How the coordinator of a live run talks to the agents.
+fn live_options(
+    args: &Opts,
+    token: Option<netkit_bandwidth::Token>,
+    agents: BTreeMap<String, SocketAddr>,
+) -> netkit_agent::Options {
+    let mut opts = netkit_agent::Options::new(token, agents);
+    opts.concurrency = args.concurrency;
+    opts.max_agents = args.live.agent_concurrency.max(1);
+    opts.skip_unreachable = args.live.skip_unreachable_sources;
+    if args.rate > 0 {
+        opts.rate_pps = args.rate;
+    }
+    opts
+}
 
+/// Run the checks on a runtime of their own: in the lab, or on the live network
+/// through the agents (`live`). Gives the results and a note for the terminal.
+fn execute(
+    ctx: &CheckContext,
+    info: &RunInfo,
+    checks: &[Check],
+    concurrency: usize,
+    live_opts: Option<netkit_agent::Options>,
+    progress: &Progress,
+) -> Result<(Results, Option<String>)> {
+    let on_result = |r: &CheckResult| progress.on_result(r);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let (mut results, note) = match target {
-        Target::Lab => (
+    let (results, note) = match live_opts {
+        None => (
             runtime.block_on(netkit_verify::run(
-                &ctx,
-                &info,
-                &checks,
-                args.concurrency,
+                ctx,
+                info,
+                checks,
+                concurrency,
                 &on_result,
             )),
             None,
         ),
-        Target::Live => {
-            let mut opts = netkit_agent::Options::new(token, agents);
-            opts.concurrency = args.concurrency;
-            opts.max_agents = args.live.agent_concurrency.max(1);
-            opts.skip_unreachable = args.live.skip_unreachable_sources;
-            if args.rate > 0 {
-                opts.rate_pps = args.rate;
-            }
+        Some(opts) => {
             let r = live::run(
                 &runtime,
-                &ctx,
-                &info,
-                &checks,
+                ctx,
+                info,
+                checks,
                 opts,
                 &on_result,
-                bar.as_ref(),
-                &agent_note,
+                progress.bar.as_ref(),
+                &progress.agent_note,
             );
             (r.results, r.note)
         }
     };
     // Probe sockets and tasks end with the runtime.
     runtime.shutdown_timeout(Duration::from_secs(1));
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    let comparison = previous
-        .as_ref()
-        .map(|p| netkit_results::compare::mark(&mut results, p));
+    Ok((results, note))
+}
 
+/// The progress of a run on the terminal: a bar, or each result on stderr with
+/// --verbose.
+struct Progress {
+    bar: Option<ProgressBar>,
+    verbose: bool,
+    /// Passed, failed, errors so far.
+    counts: Mutex<(usize, usize, usize)>,
+    /// What the agents are doing, after the counts on the bar (live runs).
+    agent_note: Mutex<String>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        let verbose = common::verbosity() == common::Verbosity::Verbose;
+        let bar = if common::show_progress() && !verbose {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} checks, {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            Some(bar)
+        } else {
+            None
+        };
+        Progress {
+            bar,
+            verbose,
+            counts: Mutex::new((0usize, 0usize, 0usize)),
+            agent_note: Mutex::new(String::new()),
+        }
+    }
+
+    fn on_result(&self, r: &CheckResult) {
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        match r.verdict {
+            Verdict::Pass => c.0 += 1,
+            Verdict::Fail => c.1 += 1,
+            Verdict::Error => c.2 += 1,
+        }
+        if self.verbose {
+            // --verbose: each result on stderr as it finishes, in a pipe too.
+            eprint!("{}", plain_line(r));
+        }
+        if let Some(b) = &self.bar {
+            b.inc(1);
+            let note = self
+                .agent_note
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            b.set_message(format!(
+                "{} passed, {} failed, {} errors{note}",
+                c.0, c.1, c.2
+            ));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Write the results in the chosen format, then the summary and the run's note
+/// on stderr.
+fn print_results(
+    args: &Opts,
+    results: &Results,
+    comparison: Option<&netkit_results::compare::Comparison>,
+    note: Option<&str>,
+) -> Result<()> {
     let text = match args.format {
         Format::Json => results.to_json(),
-        Format::Junit => junit(&results),
+        Format::Junit => junit(results),
         Format::Table => {
             let to_terminal = args.output.is_none() && common::stdout_is_terminal();
             if to_terminal {
-                table(&results, comparison.as_ref())
+                table(results, comparison)
             } else {
-                plain(&results, comparison.as_ref())
+                plain(results, comparison)
             }
         }
     };
     common::emit(args.output.as_deref(), &text)?;
     if common::show_notes() && (args.output.is_some() || args.format != Format::Table) {
-        eprintln!("{}", safe_multiline(&summary(&results)));
-        if let Some(c) = &comparison {
+        eprintln!("{}", safe_multiline(&summary(results)));
+        if let Some(c) = comparison {
             eprintln!("{}", compare_summary(c));
         }
     }
-    if let Some(n) = &note {
+    if let Some(n) = note {
         eprintln!("netkit: {n}");
     }
-    Ok(Outcome::from_ok(results.all_passed()))
+    Ok(())
 }
 
 /// For a lab target, the lab must be up: its namespaces exist.

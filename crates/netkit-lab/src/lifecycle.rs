@@ -182,88 +182,10 @@ fn build(
     let lab = opts.lab.as_str();
     let routing = d.routing;
     let dir = state_dir(lab);
-    std::fs::write(dir.join("plan.json"), plan.to_json()).map_err(|e| {
-        Error::step(
-            "write plan",
-            &dir.join("plan.json").display().to_string(),
-            e,
-        )
-    })?;
-    st.save()?;
-    ns::ensure_run_dir()?;
-
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::step("start the async runtime", lab, e))?;
+    let b = Builder::start(plan, d, opts, st, &dir)?;
 
     // 1. Namespaces, in parallel; each gets its netlink socket made inside it.
-    opts.say(&format!("creating {} namespaces", d.nodes.len()));
-    let slots: Vec<Mutex<Option<Connected>>> = d.nodes.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let workers = 8.min(d.nodes.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= d.nodes.len() {
-                        break;
-                    }
-                    let node = &d.nodes[i];
-                    let h = rt.handle().clone();
-                    let setup = ns::NsSetup {
-                        forwarding: node.kind == NodeKind::Device,
-                    };
-                    let r = ns::create(&node.ns, setup, move || {
-                        let _g = h.enter();
-                        netlink::connect()
-                    });
-                    if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    let mut handles = Vec::with_capacity(d.nodes.len());
-    let mut first_err = None;
-    for (i, slot) in slots.into_iter().enumerate() {
-        let node = &d.nodes[i];
-        match slot.into_inner().ok().flatten() {
-            Some(Ok((_task, h))) => {
-                st.nodes.push(NodeState {
-                    node: node.id.clone(),
-                    namespace: node.ns.clone(),
-                    kind: node.kind,
-                    addresses: d.addresses_of(i),
-                    gateway: d.gateways.get(&i).copied(),
-                });
-                handles.push(h);
-            }
-            Some(Err(e)) => {
-                // The namespace may exist even though its socket failed.
-                if ns::exists(&node.ns) {
-                    st.nodes.push(NodeState {
-                        node: node.id.clone(),
-                        namespace: node.ns.clone(),
-                        kind: node.kind,
-                        addresses: Vec::new(),
-                        gateway: None,
-                    });
-                }
-                first_err.get_or_insert(e);
-            }
-            None => {
-                first_err.get_or_insert(Error::step(
-                    "create network namespace",
-                    &node.ns,
-                    "worker thread failed",
-                ));
-            }
-        }
-    }
+    let (handles, first_err) = b.namespaces(st);
     st.save()?;
     if let Some(e) = first_err {
         return Err(e);
@@ -282,90 +204,16 @@ fn build(
     };
 
     // 2. Interfaces, addresses, routes.
-    opts.say(&format!("creating {} veth pairs", d.veths.len()));
-    let loopbacks: Vec<(usize, IpNet)> = d
-        .nodes
-        .iter()
-        .enumerate()
-        .flat_map(|(i, n)| n.loopbacks.iter().map(move |l| (i, *l)))
-        .collect();
-    let addrs = netlink::address_list(&d.addresses, &loopbacks);
-    let static_routes = d.routes.clone();
-    rt.block_on(async {
-        netlink::lo_up(&nodes).await?;
-        netlink::create_bridges(&nodes, &d.bridges).await?;
-        netlink::create_veths(&nodes, &d.veths).await?;
-        netlink::veths_up(&nodes, &d.veths).await?;
-        netlink::add_addresses(&nodes, &addrs).await?;
-        netlink::add_routes(&nodes, &static_routes).await
-    })?;
-    for v in &d.veths {
-        st.links.push(LinkState {
-            what: v.what.clone(),
-            a: d.nodes[v.a].id.clone(),
-            a_interface: v.a_if.clone(),
-            b: d.nodes[v.b].id.clone(),
-            b_interface: v.b_if.clone(),
-            rate_bps: v.rate_bps,
-            link: v.link,
-        });
-    }
+    b.interfaces(st, &nodes)?;
     st.save()?;
     opts.go_on()?;
 
-    // 3. Shaping: tbf on both ends of every link with a bandwidth. `tc` is spawned
-    // (argument vector) because no Rust crate builds tbf messages reliably.
-    let shaped: Vec<(String, String, u64)> = d
-        .veths
-        .iter()
-        .filter_map(|v| v.rate_bps.map(|r| (v, r)))
-        .flat_map(|(v, r)| {
-            [
-                (names[v.a].clone(), v.a_if.clone(), r),
-                (names[v.b].clone(), v.b_if.clone(), r),
-            ]
-        })
-        .collect();
-    if !shaped.is_empty() {
-        opts.say(&format!("shaping {} interfaces", shaped.len()));
-        parallel(&shaped, |(nsn, ifname, rate)| {
-            let mut argv: Vec<String> =
-                ["tc", "-n", nsn, "qdisc", "replace", "dev", ifname, "root"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-            argv.extend(services::tbf_args(*rate));
-            run_plain(&argv, "shape link (tc tbf)", &format!("{nsn}:{ifname}"))
-        })?;
-    }
-
+    // 3. Shaping.
+    b.shape(&names)?;
     opts.go_on()?;
 
     // 4. Filters (nftables) on gateways.
-    let nft_dir = dir.join("nftables");
-    for (i, node) in d.nodes.iter().enumerate() {
-        if node.kind != NodeKind::Device {
-            continue;
-        }
-        // The routing engineer's generator (netkit-config) is the one source of the
-        // filter rules: the lab loads exactly what `netkit config --target linux` writes.
-        if plan.filters.get(&node.id).is_none_or(|r| r.is_empty()) {
-            continue;
-        }
-        let rules = netkit_config::linux::nftables(plan, &node.id);
-        std::fs::create_dir_all(&nft_dir)
-            .map_err(|e| Error::step("create folder", &nft_dir.display().to_string(), e))?;
-        let path = nft_dir.join(format!("{}.nft", node.id));
-        std::fs::write(&path, rules)
-            .map_err(|e| Error::step("write nftables rules", &path.display().to_string(), e))?;
-        opts.say(&format!("filters on {}", node.id));
-        ns::run_tool(
-            &files[i],
-            &["nft".into(), "-f".into(), path.display().to_string()],
-            "load nftables filters",
-            &node.id,
-        )?;
-    }
+    b.filters(&dir, &files)?;
 
     // 5. Daemons.
     opts.go_on()?;
@@ -379,9 +227,273 @@ fn build(
     // 6. OSPF convergence.
     let mut convergence = None;
     if routing == RoutingMode::Ospf {
+        convergence = Some(b.converge(&handles, spawned, ospf_started, &dir)?);
+        st.convergence_ms = convergence.map(|c| c.as_millis() as u64);
+    }
+    // 7. snmpd: shorten net-snmp's table caches so that changes show within ~1 s.
+    let warnings = b.warnings(&files);
+    st.warnings = warnings.clone();
+    opts.go_on()?;
+    st.complete = true;
+    st.save()?;
+    // The netlink connections end with the runtime.
+    drop(handles);
+    b.rt.shutdown_background();
+    Ok(UpReport {
+        lab: lab.to_string(),
+        routing,
+        namespaces: st.nodes.len(),
+        nodes: NodeCounts::of(st.nodes.iter().map(|n| n.kind)),
+        links: st.links.len(),
+        processes: st.processes.len(),
+        elapsed: started.elapsed(),
+        convergence,
+        services_without_listener: without_listener,
+        warnings,
+    })
+}
+
+/// The steps of [`build`] that share the plan, the design and the runtime.
+struct Builder<'a> {
+    plan: &'a Plan,
+    d: &'a Design,
+    opts: &'a UpOptions,
+    rt: tokio::runtime::Runtime,
+}
+
+impl<'a> Builder<'a> {
+    /// Write the plan into the lab's folder `dir`, save the state and start the
+    /// runtime of the netlink connections.
+    fn start(
+        plan: &'a Plan,
+        d: &'a Design,
+        opts: &'a UpOptions,
+        st: &mut LabState,
+        dir: &Path,
+    ) -> Result<Builder<'a>> {
+        let lab = opts.lab.as_str();
+        std::fs::write(dir.join("plan.json"), plan.to_json()).map_err(|e| {
+            Error::step(
+                "write plan",
+                &dir.join("plan.json").display().to_string(),
+                e,
+            )
+        })?;
+        st.save()?;
+        ns::ensure_run_dir()?;
+
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::step("start the async runtime", lab, e))?;
+        Ok(Builder { plan, d, opts, rt })
+    }
+
+    /// What the lab could not reproduce: the design's warnings, then those of
+    /// snmpd's table caches (shortened so that changes show within ~1 s).
+    fn warnings(&self, files: &[File]) -> Vec<String> {
+        let mut warnings = self.d.warnings.clone();
+        if self.plan.snmp.is_some() {
+            self.opts.say("shortening snmpd's table caches");
+            warnings.extend(tune_snmp_caches(&self.opts.lab, self.d, files));
+        }
+        warnings
+    }
+
+    /// Create the namespaces, in parallel; each gets its netlink socket made inside
+    /// it. Records every namespace made in `st`, and gives the netlink handles and
+    /// the first error.
+    fn namespaces(&self, st: &mut LabState) -> (Vec<rtnetlink::Handle>, Option<Error>) {
+        let d = self.d;
+        let slots = self.connect_all();
+        let mut handles = Vec::with_capacity(d.nodes.len());
+        let mut first_err = None;
+        for (i, slot) in slots.into_iter().enumerate() {
+            let node = &d.nodes[i];
+            match slot.into_inner().ok().flatten() {
+                Some(Ok((_task, h))) => {
+                    st.nodes.push(NodeState {
+                        node: node.id.clone(),
+                        namespace: node.ns.clone(),
+                        kind: node.kind,
+                        addresses: d.addresses_of(i),
+                        gateway: d.gateways.get(&i).copied(),
+                    });
+                    handles.push(h);
+                }
+                Some(Err(e)) => {
+                    // The namespace may exist even though its socket failed.
+                    if ns::exists(&node.ns) {
+                        st.nodes.push(NodeState {
+                            node: node.id.clone(),
+                            namespace: node.ns.clone(),
+                            kind: node.kind,
+                            addresses: Vec::new(),
+                            gateway: None,
+                        });
+                    }
+                    first_err.get_or_insert(e);
+                }
+                None => {
+                    first_err.get_or_insert(Error::step(
+                        "create network namespace",
+                        &node.ns,
+                        "worker thread failed",
+                    ));
+                }
+            }
+        }
+        (handles, first_err)
+    }
+
+    /// Create every namespace with its netlink connection, on up to 8 threads: one
+    /// slot per node, `None` where the worker thread failed.
+    fn connect_all(&self) -> Vec<Mutex<Option<Connected>>> {
+        let (d, rt) = (self.d, &self.rt);
+        self.opts
+            .say(&format!("creating {} namespaces", d.nodes.len()));
+        let slots: Vec<Mutex<Option<Connected>>> =
+            d.nodes.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let workers = 8.min(d.nodes.len().max(1));
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= d.nodes.len() {
+                            break;
+                        }
+                        let node = &d.nodes[i];
+                        let h = rt.handle().clone();
+                        let setup = ns::NsSetup {
+                            forwarding: node.kind == NodeKind::Device,
+                        };
+                        let r = ns::create(&node.ns, setup, move || {
+                            let _g = h.enter();
+                            netlink::connect()
+                        });
+                        if let Ok(mut slot) = slots[i].lock() {
+                            *slot = Some(r);
+                        }
+                    }
+                });
+            }
+        });
+        slots
+    }
+
+    /// Interfaces, addresses, routes; records the links in `st`.
+    fn interfaces(&self, st: &mut LabState, nodes: &Nodes) -> Result<()> {
+        let d = self.d;
+        self.opts
+            .say(&format!("creating {} veth pairs", d.veths.len()));
+        let loopbacks: Vec<(usize, IpNet)> = d
+            .nodes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, n)| n.loopbacks.iter().map(move |l| (i, *l)))
+            .collect();
+        let addrs = netlink::address_list(&d.addresses, &loopbacks);
+        let static_routes = d.routes.clone();
+        self.rt.block_on(async {
+            netlink::lo_up(nodes).await?;
+            netlink::create_bridges(nodes, &d.bridges).await?;
+            netlink::create_veths(nodes, &d.veths).await?;
+            netlink::veths_up(nodes, &d.veths).await?;
+            netlink::add_addresses(nodes, &addrs).await?;
+            netlink::add_routes(nodes, &static_routes).await
+        })?;
+        for v in &d.veths {
+            st.links.push(LinkState {
+                what: v.what.clone(),
+                a: d.nodes[v.a].id.clone(),
+                a_interface: v.a_if.clone(),
+                b: d.nodes[v.b].id.clone(),
+                b_interface: v.b_if.clone(),
+                rate_bps: v.rate_bps,
+                link: v.link,
+            });
+        }
+        Ok(())
+    }
+
+    /// Shaping: tbf on both ends of every link with a bandwidth. `tc` is spawned
+    /// (argument vector) because no Rust crate builds tbf messages reliably.
+    fn shape(&self, names: &[String]) -> Result<()> {
+        let shaped: Vec<(String, String, u64)> = self
+            .d
+            .veths
+            .iter()
+            .filter_map(|v| v.rate_bps.map(|r| (v, r)))
+            .flat_map(|(v, r)| {
+                [
+                    (names[v.a].clone(), v.a_if.clone(), r),
+                    (names[v.b].clone(), v.b_if.clone(), r),
+                ]
+            })
+            .collect();
+        if !shaped.is_empty() {
+            self.opts
+                .say(&format!("shaping {} interfaces", shaped.len()));
+            parallel(&shaped, |(nsn, ifname, rate)| {
+                let mut argv: Vec<String> =
+                    ["tc", "-n", nsn, "qdisc", "replace", "dev", ifname, "root"]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect();
+                argv.extend(services::tbf_args(*rate));
+                run_plain(&argv, "shape link (tc tbf)", &format!("{nsn}:{ifname}"))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Filters (nftables) on gateways, their rules written under `dir`.
+    fn filters(&self, dir: &Path, files: &[File]) -> Result<()> {
+        let plan = self.plan;
+        let nft_dir = dir.join("nftables");
+        for (i, node) in self.d.nodes.iter().enumerate() {
+            if node.kind != NodeKind::Device {
+                continue;
+            }
+            // The routing engineer's generator (netkit-config) is the one source of the
+            // filter rules: the lab loads exactly what `netkit config --target linux` writes.
+            if plan.filters.get(&node.id).is_none_or(|r| r.is_empty()) {
+                continue;
+            }
+            let rules = netkit_config::linux::nftables(plan, &node.id);
+            std::fs::create_dir_all(&nft_dir)
+                .map_err(|e| Error::step("create folder", &nft_dir.display().to_string(), e))?;
+            let path = nft_dir.join(format!("{}.nft", node.id));
+            std::fs::write(&path, rules)
+                .map_err(|e| Error::step("write nftables rules", &path.display().to_string(), e))?;
+            self.opts.say(&format!("filters on {}", node.id));
+            ns::run_tool(
+                &files[i],
+                &["nft".into(), "-f".into(), path.display().to_string()],
+                "load nftables filters",
+                &node.id,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// OSPF convergence: wait until every router's kernel routes match the plan.
+    /// Gives the time since `ospf_started` (now, when not given).
+    fn converge(
+        &self,
+        handles: &[rtnetlink::Handle],
+        spawned: &mut [Spawned],
+        ospf_started: Option<Instant>,
+        dir: &Path,
+    ) -> Result<Duration> {
+        let (plan, opts) = (self.plan, self.opts);
         opts.say("waiting for OSPF to converge");
         let t0 = ospf_started.unwrap_or_else(Instant::now);
-        let routers: Vec<(usize, String)> = d
+        let routers: Vec<(usize, String)> = self
+            .d
             .nodes
             .iter()
             .enumerate()
@@ -393,7 +505,8 @@ fn build(
         loop {
             pending.clear();
             for (i, id) in &routers {
-                let kernel = rt
+                let kernel = self
+                    .rt
                     .block_on(netlink::ipv4_routes(&handles[*i]))
                     .unwrap_or_default();
                 if !routes_match(plan, id, &kernel) {
@@ -401,8 +514,7 @@ fn build(
                 }
             }
             if pending.is_empty() {
-                convergence = Some(t0.elapsed());
-                break;
+                return Ok(t0.elapsed());
             }
             opts.go_on()?;
             if Instant::now() >= deadline {
@@ -419,33 +531,7 @@ fn build(
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        st.convergence_ms = convergence.map(|c| c.as_millis() as u64);
     }
-    // 7. snmpd: shorten net-snmp's table caches so that changes show within ~1 s.
-    let mut warnings = d.warnings.clone();
-    if plan.snmp.is_some() {
-        opts.say("shortening snmpd's table caches");
-        warnings.extend(tune_snmp_caches(lab, d, &files));
-    }
-    st.warnings = warnings.clone();
-    opts.go_on()?;
-    st.complete = true;
-    st.save()?;
-    // The netlink connections end with the runtime.
-    drop(handles);
-    rt.shutdown_background();
-    Ok(UpReport {
-        lab: lab.to_string(),
-        routing,
-        namespaces: st.nodes.len(),
-        nodes: NodeCounts::of(st.nodes.iter().map(|n| n.kind)),
-        links: st.links.len(),
-        processes: st.processes.len(),
-        elapsed: started.elapsed(),
-        convergence,
-        services_without_listener: without_listener,
-        warnings,
-    })
 }
 
 /// Set the cache timeouts of `services::CACHED_TABLES` in every device's snmpd to

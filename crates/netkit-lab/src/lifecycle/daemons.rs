@@ -13,60 +13,108 @@ pub(super) fn start_daemons(
     spawned: &mut Vec<Spawned>,
 ) -> Result<Started> {
     let lab = opts.lab.as_str();
-    let dir = state_dir(lab);
-    let mkdir = |p: &Path| {
-        std::fs::create_dir_all(p)
-            .map_err(|e| Error::step("create folder", &p.display().to_string(), e))
+    let daemons = Daemons {
+        plan,
+        d,
+        opts,
+        lab,
+        dir: state_dir(lab),
+        files,
     };
-    let node_index = |id: &str| d.nodes.iter().position(|n| n.id == id);
+    let without_listener = daemons.listeners(spawned)?;
+    daemons.dnsmasq(spawned)?;
+    if let Some(snmp) = &plan.snmp {
+        daemons.snmpd(snmp, spawned)?;
+    }
+    let mut ospf_started = None;
+    if routing == RoutingMode::Ospf {
+        ospf_started = Some(daemons.frr(st, spawned)?);
+    }
+    Ok((ospf_started, without_listener))
+}
 
-    // Service listeners on named hosts.
-    let mut without_listener = 0;
-    for seg in plan.segments() {
-        for n in seg.named.iter().filter(|n| !n.services.is_empty()) {
-            let Some(i) = node_index(&n.id) else { continue };
-            let Some(prefix) = &opts.listener else {
-                without_listener += n.services.len();
-                continue;
-            };
-            // On the DNS server, dnsmasq itself answers port 53: a listener there would
-            // take the port from it.
-            let is_dns_server = plan.dns.as_ref().is_some_and(|dns| dns.server == n.id);
-            let ports: Vec<String> = n
-                .services
-                .iter()
-                .filter(|s| !(is_dns_server && s.port == 53))
-                .map(|s| s.to_string())
-                .collect();
-            if ports.is_empty() {
-                continue;
-            }
-            let mut argv = prefix.clone();
-            for p in ports {
-                argv.push("--port".into());
-                argv.push(p);
-            }
-            let logs = dir.join("logs");
-            mkdir(&logs)?;
-            opts.say(&format!("listener on {}", n.id));
-            spawned.push(procs::spawn(
-                &n.id,
-                "listener",
-                &files[i],
-                argv,
-                &logs.join(format!("{}.listener.log", n.id)),
-                &[],
-            )?);
-        }
+/// What every daemon of a lab is started from: the plan, the design, the lab's
+/// folder and a namespace file per node.
+struct Daemons<'a> {
+    plan: &'a Plan,
+    d: &'a Design,
+    opts: &'a UpOptions,
+    lab: &'a str,
+    dir: PathBuf,
+    files: &'a [File],
+}
+
+/// A router of the design: its index among the nodes, and the node.
+type Router<'a> = (usize, &'a crate::design::NodeDesign);
+
+/// Create the folder `p` and its parents.
+fn mkdir(p: &Path) -> Result<()> {
+    std::fs::create_dir_all(p)
+        .map_err(|e| Error::step("create folder", &p.display().to_string(), e))
+}
+
+impl Daemons<'_> {
+    fn node_index(&self, id: &str) -> Option<usize> {
+        self.d.nodes.iter().position(|n| n.id == id)
     }
 
-    // DNS: dnsmasq in the server's named-host namespace.
-    if let Some(dns) = &plan.dns
-        && let Some(i) = node_index(&dns.server)
-    {
-        let ddir = dir.join("dns");
+    /// Service listeners on named hosts. Gives the number of services left without
+    /// one (no listener program given).
+    fn listeners(&self, spawned: &mut Vec<Spawned>) -> Result<usize> {
+        let (plan, opts) = (self.plan, self.opts);
+        let mut without_listener = 0;
+        for seg in plan.segments() {
+            for n in seg.named.iter().filter(|n| !n.services.is_empty()) {
+                let Some(i) = self.node_index(&n.id) else {
+                    continue;
+                };
+                let Some(prefix) = &opts.listener else {
+                    without_listener += n.services.len();
+                    continue;
+                };
+                // On the DNS server, dnsmasq itself answers port 53: a listener there would
+                // take the port from it.
+                let is_dns_server = plan.dns.as_ref().is_some_and(|dns| dns.server == n.id);
+                let ports: Vec<String> = n
+                    .services
+                    .iter()
+                    .filter(|s| !(is_dns_server && s.port == 53))
+                    .map(|s| s.to_string())
+                    .collect();
+                if ports.is_empty() {
+                    continue;
+                }
+                let mut argv = prefix.clone();
+                for p in ports {
+                    argv.push("--port".into());
+                    argv.push(p);
+                }
+                let logs = self.dir.join("logs");
+                mkdir(&logs)?;
+                opts.say(&format!("listener on {}", n.id));
+                spawned.push(procs::spawn(
+                    &n.id,
+                    "listener",
+                    &self.files[i],
+                    argv,
+                    &logs.join(format!("{}.listener.log", n.id)),
+                    &[],
+                )?);
+            }
+        }
+        Ok(without_listener)
+    }
+
+    /// DNS: dnsmasq in the server's named-host namespace.
+    fn dnsmasq(&self, spawned: &mut Vec<Spawned>) -> Result<()> {
+        let plan = self.plan;
+        let Some(dns) = &plan.dns else { return Ok(()) };
+        let Some(i) = self.node_index(&dns.server) else {
+            return Ok(());
+        };
+        let ddir = self.dir.join("dns");
         mkdir(&ddir)?;
-        let listen: Vec<IpAddr> = d.addresses_of(i).iter().map(|a| a.addr()).collect();
+        let listen: Vec<IpAddr> = self.d.addresses_of(i).iter().map(|a| a.addr()).collect();
         if let Some(conf) = services::dnsmasq_conf(plan, &listen, &ddir) {
             let path = ddir.join("dnsmasq.conf");
             std::fs::write(&path, conf).map_err(|e| {
@@ -76,7 +124,7 @@ pub(super) fn start_daemons(
                     e,
                 )
             })?;
-            opts.say(&format!("dnsmasq on {}", dns.server));
+            self.opts.say(&format!("dnsmasq on {}", dns.server));
             let argv = vec![
                 "dnsmasq".to_string(),
                 "--keep-in-foreground".into(),
@@ -86,39 +134,44 @@ pub(super) fn start_daemons(
             spawned.push(procs::spawn(
                 &dns.server,
                 "dnsmasq",
-                &files[i],
+                &self.files[i],
                 argv,
                 &ddir.join("dnsmasq.out"),
                 &[],
             )?);
         }
+        Ok(())
     }
 
-    // SNMP: snmpd in every layer-3 device.
-    if let Some(snmp) = &plan.snmp {
-        let secret =
-            |key: &str, written: Option<&String>, default: Option<&str>| -> Result<String> {
-                let value = match written.and_then(|w| services::expand_env(w)) {
-                    Some(v) => v,
-                    None => match default {
-                        Some(v) => v.to_string(),
-                        None => services::random_secret()
-                            .map_err(|e| Error::step("generate a secret", key, e))?,
-                    },
-                };
-                state::write_secret(lab, key, &value)?;
-                Ok(value)
-            };
-        let community = secret("snmp-community", snmp.community.as_ref(), None)?;
-        let user = secret("snmp-user", snmp.user.as_ref(), Some("netkit"))?;
-        let mut auth = secret("snmp-auth-password", snmp.auth_password.as_ref(), None)?;
-        let mut privacy = secret("snmp-priv-password", snmp.priv_password.as_ref(), None)?;
+    /// The value of one SNMP secret: the topology's (expanded), else `default`, else
+    /// a random one; written to the lab's secrets.
+    fn secret(&self, key: &str, written: Option<&String>, default: Option<&str>) -> Result<String> {
+        let value = match written.and_then(|w| services::expand_env(w)) {
+            Some(v) => v,
+            None => match default {
+                Some(v) => v.to_string(),
+                None => services::random_secret()
+                    .map_err(|e| Error::step("generate a secret", key, e))?,
+            },
+        };
+        state::write_secret(self.lab, key, &value)?;
+        Ok(value)
+    }
+
+    /// The lab's SNMP secrets, written to its secrets folder and checked to fit in
+    /// snmpd.conf.
+    fn snmp_secrets(&self, snmp: &netkit_plan::SnmpPlan) -> Result<services::SnmpSecrets> {
+        let lab = self.lab;
+        let community = self.secret("snmp-community", snmp.community.as_ref(), None)?;
+        let user = self.secret("snmp-user", snmp.user.as_ref(), Some("netkit"))?;
+        let mut auth = self.secret("snmp-auth-password", snmp.auth_password.as_ref(), None)?;
+        let mut privacy = self.secret("snmp-priv-password", snmp.priv_password.as_ref(), None)?;
         // net-snmp refuses passphrases shorter than 8 characters.
         if auth.len() < 8 {
-            auth = secret("snmp-auth-password", None, None)?;
+            auth = self.secret("snmp-auth-password", None, None)?;
         }
         if privacy.len() < 8 {
-            privacy = secret("snmp-priv-password", None, None)?;
+            privacy = self.secret("snmp-priv-password", None, None)?;
         }
         let auth_protocol =
             services::auth_protocol(snmp.auth_protocol.as_deref()).ok_or_else(|| {
@@ -152,22 +205,28 @@ pub(super) fn start_daemons(
                 ));
             }
         }
-        let secrets = services::SnmpSecrets {
+        Ok(services::SnmpSecrets {
             community,
             user,
             auth_protocol,
             auth,
             priv_protocol,
             privacy,
-            cache_community: secret("snmp-cache-community", None, None)?,
-        };
+            cache_community: self.secret("snmp-cache-community", None, None)?,
+        })
+    }
+
+    /// SNMP: snmpd in every layer-3 device.
+    fn snmpd(&self, snmp: &netkit_plan::SnmpPlan, spawned: &mut Vec<Spawned>) -> Result<()> {
+        let (plan, d) = (self.plan, self.d);
+        let secrets = self.snmp_secrets(snmp)?;
         for (i, node) in d
             .nodes
             .iter()
             .enumerate()
             .filter(|(_, n)| n.kind == NodeKind::Device)
         {
-            let sdir = dir.join("snmp").join(&node.id);
+            let sdir = self.dir.join("snmp").join(&node.id);
             mkdir(&sdir)?;
             let _ = std::fs::set_permissions(
                 &sdir,
@@ -193,34 +252,51 @@ pub(super) fn start_daemons(
                 "-Lf".into(),
                 sdir.join("snmpd.log").display().to_string(),
             ];
-            opts.say(&format!("snmpd on {}", node.id));
+            self.opts.say(&format!("snmpd on {}", node.id));
             let env = [("SNMP_PERSISTENT_DIR", sdir.display().to_string())];
             spawned.push(procs::spawn(
                 &node.id,
                 "snmpd",
-                &files[i],
+                &self.files[i],
                 argv,
                 &sdir.join("snmpd.out"),
                 &env,
             )?);
         }
+        Ok(())
     }
 
-    // OSPF: zebra, then ospfd, in every router, each with its own pathspace.
-    let mut ospf_started = None;
-    if routing == RoutingMode::Ospf {
-        let (uid, gid) = frr_ids();
-        let routers: Vec<(usize, &crate::design::NodeDesign)> = d
+    /// OSPF: zebra, then ospfd, in every router, each with its own pathspace.
+    /// Gives when the last ospfd was about to start.
+    fn frr(&self, st: &mut LabState, spawned: &mut Vec<Spawned>) -> Result<Instant> {
+        let routers: Vec<Router> = self
+            .d
             .nodes
             .iter()
             .enumerate()
             .filter(|(_, n)| n.kind == NodeKind::Device)
             .collect();
+        let waits = self.zebras(&routers, st, spawned)?;
+        wait_for_zebra(&waits, spawned)?;
+        let ospf_started = Instant::now();
+        self.ospfds(&routers, spawned)?;
+        Ok(ospf_started)
+    }
+
+    /// Write each router's zebra and ospfd configurations and start its zebra.
+    /// Gives the zebra sockets to wait for.
+    fn zebras(
+        &self,
+        routers: &[Router],
+        st: &mut LabState,
+        spawned: &mut Vec<Spawned>,
+    ) -> Result<Vec<PathBuf>> {
+        let (uid, gid) = frr_ids();
         let mut waits = Vec::new();
-        for (i, node) in &routers {
-            let fdir = dir.join("frr").join(&node.id);
+        for (i, node) in routers {
+            let fdir = self.dir.join("frr").join(&node.id);
             mkdir(&fdir)?;
-            let ps = crate::frr_pathspace(lab, &node.id);
+            let ps = crate::frr_pathspace(self.lab, &node.id);
             let run = Path::new(FRR_RUN).join(&ps);
             if !run.exists() {
                 mkdir(&run)?;
@@ -233,7 +309,7 @@ pub(super) fn start_daemons(
                 Error::step("write zebra configuration", &zconf.display().to_string(), e)
             })?;
             let oconf = fdir.join("ospfd.conf");
-            let Some(text) = services::ospfd_conf(plan, &node.id) else {
+            let Some(text) = services::ospfd_conf(self.plan, &node.id) else {
                 return Err(Error::step(
                     "write ospfd configuration",
                     &node.id,
@@ -246,11 +322,11 @@ pub(super) fn start_daemons(
             for f in [&zconf, &oconf] {
                 chown(f, uid, gid);
             }
-            opts.say(&format!("zebra on {}", node.id));
+            self.opts.say(&format!("zebra on {}", node.id));
             let mut z = procs::spawn(
                 &node.id,
                 "zebra",
-                &files[*i],
+                &self.files[*i],
                 frr_argv("zebra", &ps, &zconf, &fdir),
                 &fdir.join("zebra.out"),
                 &[],
@@ -259,29 +335,20 @@ pub(super) fn start_daemons(
             spawned.push(z);
             waits.push(run.join("zserv.api"));
         }
-        // ospfd needs zebra's socket.
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while waits.iter().any(|w| !w.exists()) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if let Some(w) = waits.iter().find(|w| !w.exists()) {
-            check_started(spawned)?;
-            return Err(Error::step(
-                "start zebra",
-                &w.display().to_string(),
-                "zebra's socket did not appear within 15 s",
-            ));
-        }
-        ospf_started = Some(Instant::now());
-        for (i, node) in &routers {
-            let fdir = dir.join("frr").join(&node.id);
+        Ok(waits)
+    }
+
+    /// Start each router's ospfd, once its zebra is up.
+    fn ospfds(&self, routers: &[Router], spawned: &mut Vec<Spawned>) -> Result<()> {
+        for (i, node) in routers {
+            let fdir = self.dir.join("frr").join(&node.id);
             let oconf = fdir.join("ospfd.conf");
-            let ps = crate::frr_pathspace(lab, &node.id);
-            opts.say(&format!("ospfd on {}", node.id));
+            let ps = crate::frr_pathspace(self.lab, &node.id);
+            self.opts.say(&format!("ospfd on {}", node.id));
             let mut o = procs::spawn(
                 &node.id,
                 "ospfd",
-                &files[*i],
+                &self.files[*i],
                 frr_argv("ospfd", &ps, &oconf, &fdir),
                 &fdir.join("ospfd.out"),
                 &[],
@@ -289,8 +356,25 @@ pub(super) fn start_daemons(
             o.state.pathspace = Some(ps);
             spawned.push(o);
         }
+        Ok(())
     }
-    Ok((ospf_started, without_listener))
+}
+
+/// ospfd needs zebra's socket: wait up to 15 s for every one of them.
+fn wait_for_zebra(waits: &[PathBuf], spawned: &mut [Spawned]) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while waits.iter().any(|w| !w.exists()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if let Some(w) = waits.iter().find(|w| !w.exists()) {
+        check_started(spawned)?;
+        return Err(Error::step(
+            "start zebra",
+            &w.display().to_string(),
+            "zebra's socket did not appear within 15 s",
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn frr_argv(daemon: &str, pathspace: &str, conf: &Path, dir: &Path) -> Vec<String> {
