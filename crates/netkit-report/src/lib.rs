@@ -184,6 +184,11 @@ pub fn render(
     let rows = view::addressing_rows(plan);
     let sheets = sheets::sheets(&ctx);
     let wan_view = wan::view(plan, l);
+    let site_views: Vec<(String, diagram::Diagram)> = site_view::file_stems(plan)
+        .into_iter()
+        .zip(&plan.sites)
+        .map(|(stem, site)| (stem, site_view::view(plan, site, l)))
+        .collect();
     use i18n::K;
     let nb = |what: K| l.f(K::FileNetbox, &[("what", l.t(what))]);
     let described: Vec<(String, String)> = vec![
@@ -230,6 +235,7 @@ pub fn render(
                     topology_svg: &svg_inline,
                     landscape: lay.width >= lay.height,
                     wan: &wan_view,
+                    sites: &site_views,
                 },
                 &rows,
                 &sheets,
@@ -274,7 +280,7 @@ pub fn render(
         .collect();
     // The WAN view and one view per site, each in four syntaxes (`wan::files`).
     out.extend(
-        wan::files(plan, &wan_view, l)
+        wan::files(&wan_view, &site_views)
             .into_iter()
             .map(|(name, text)| ReportFile {
                 name,

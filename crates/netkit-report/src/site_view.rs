@@ -131,6 +131,18 @@ pub fn title(site: &SitePlan, l: Lang) -> String {
     }
 }
 
+/// The caption of a site's view in `index.html`.
+pub fn caption(site: &str, stem: &str, l: Lang) -> String {
+    match l {
+        Lang::Fr => format!(
+            "Site {site} : équipements de niveau 3, segments, commutateurs et points d'accès, liaisons inter-sites (fichiers {stem}.svg, .dot, .mmd et .drawio fournis)."
+        ),
+        Lang::En => format!(
+            "Site {site}: layer-3 devices, segments, switches and access points, WAN links (files {stem}.svg, .dot, .mmd and .drawio delivered)."
+        ),
+    }
+}
+
 fn shape_of(k: DeviceKind) -> Shape {
     match k {
         DeviceKind::Router => Shape::Router,

@@ -67,6 +67,9 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
   section.wide figure svg { width: 100%; height: 165mm; border: none; }
   section.tall figure svg { width: 100%; height: 235mm; border: none; }
   section.tall figure.wan svg { height: 225mm; } section.wide figure.wan svg { height: 158mm; }
+  .figure-page { break-before: page; page-break-before: always; }
+  section.figure-page figure svg { width: auto; height: auto; max-width: 100%; border: none; margin: 0 auto; }
+  section.figure-page.wide figure svg { max-height: 170mm; } section.figure-page.tall figure svg { max-height: 250mm; }
   .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
   #sheets > h2 + .sheet { break-before: auto; page-break-before: auto; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }

@@ -673,9 +673,9 @@ pub const INLINE_TOPOLOGY_SITES: usize = 6;
 /// The files of the views, after the other documents: `wan.svg`, `wan.dot`,
 /// `wan.mmd`, `wan.drawio`, then the same four per site (`site-<name>.*`, see
 /// `site_view::file_stems`).
-/// The WAN view (`wan`, placed by [`view`]) and one view per site, each in four
-/// syntaxes.
-pub fn files(plan: &Plan, wan: &Diagram, l: Lang) -> Vec<(String, String)> {
+/// The WAN view (`wan`, placed by [`view`]) and the site views (`sites`, with
+/// their file stems, placed by `site_view::view`), each in four syntaxes.
+pub fn files(wan: &Diagram, sites: &[(String, Diagram)]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut four = |stem: &str, d: &Diagram, class: &str, direction: &str| {
         out.push((format!("{stem}.svg"), diagram::svg(d, class, true)));
@@ -684,14 +684,8 @@ pub fn files(plan: &Plan, wan: &Diagram, l: Lang) -> Vec<(String, String)> {
         out.push((format!("{stem}.drawio"), diagram::drawio(d, stem)));
     };
     four("wan", wan, "wan-view", "LR");
-    let stems = crate::site_view::file_stems(plan);
-    for (site, stem) in plan.sites.iter().zip(&stems) {
-        four(
-            stem,
-            &crate::site_view::view(plan, site, l),
-            "site-view",
-            "TB",
-        );
+    for (stem, view) in sites {
+        four(stem, view, "site-view", "TB");
     }
     out
 }
