@@ -224,7 +224,7 @@ fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
     // and the pointer to the whole diagram goes in the caption, so that it does not
     // fall alone onto the next page.
     let alone = ctx.plan.sites.len() > wan::INLINE_TOPOLOGY_SITES;
-    let (landscape, caption) = if alone {
+    let (landscape, mut caption) = if alone {
         (
             figures.wan.width >= figures.wan.height,
             format!("{} {}", wan::caption(l), wan::whole_elsewhere(l)),
@@ -232,6 +232,22 @@ fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
     } else {
         (figures.landscape, wan::caption(l).to_string())
     };
+    // The WAN view scaled to its page, then, when its text prints too small there,
+    // in enlarged parts on pages of their own (print only).
+    let room = if landscape {
+        (277.0, 158.0)
+    } else {
+        (186.0, 225.0)
+    };
+    let parts = if alone {
+        crate::atlas::html(figures.wan, "wan-view", room, l)
+    } else {
+        String::new()
+    };
+    if !parts.is_empty() {
+        caption.push(' ');
+        caption.push_str(crate::atlas::following(l));
+    }
     let _ = write!(
         out,
         "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure class=\"wan\">\n{}<figcaption>{}</figcaption></figure>",
@@ -242,6 +258,7 @@ fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
     );
     if alone {
         out.push_str("</section>\n");
+        out.push_str(&parts);
     } else {
         let _ = writeln!(
             out,

@@ -11,6 +11,7 @@
 mod acceptance;
 mod access_diagram;
 mod appendix;
+mod atlas;
 mod cabling;
 mod diagram;
 mod esc;
