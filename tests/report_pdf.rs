@@ -194,13 +194,18 @@ fn dossier_pdf_of_acme_with_lab_results_and_of_ferronor() {
         &[],
         &tmp.path().join("ferronor"),
     );
-    // 82 pages of text and tables, then 18 of diagrams: one per site view and the
-    // WAN view in six enlarged parts (its text is 7 pt or more on paper).
+    // 82 pages with the whole WAN view, then 23 of diagrams: one per site view, and
+    // the views too large for a page (WAN, hq, dc) in enlarged parts, so that their
+    // text prints at 7 pt or more.
     assert!(pages < 110, "ferronor: {pages} pages (125 before)");
-    assert!(
-        texts.iter().filter(|t| t.contains("partie 1 sur")).count() == 1,
-        "ferronor: the WAN view is not printed in parts"
-    );
+    for view in ["ferronor", "Site hq", "Site dc"] {
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains(&format!("{view} — partie 1 sur"))),
+            "ferronor: `{view}` is not printed in parts"
+        );
+    }
     check_dossier(pages, &texts, 12);
     // pdftotext may read the wrapped "(attendu)" of a cell after its neighbour.
     let words = texts

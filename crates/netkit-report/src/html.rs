@@ -267,32 +267,7 @@ fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
             e(l.t(K::DiagramCaption))
         );
     }
-    site_views(out, ctx, figures);
-}
-
-/// Width of a portrait A4 page between its margins (186 mm), in CSS pixels: a view
-/// at most this wide prints at its own size on a portrait page.
-const PORTRAIT_PX: f64 = 186.0 / 25.4 * 96.0;
-
-/// The view of each site, after the WAN view: one figure per site, each printed
-/// on its own page, landscape when the view is wider than tall and than a
-/// portrait page.
-fn site_views(out: &mut String, ctx: &Ctx, figures: &Figures) {
-    let l = ctx.l;
-    for (site, (stem, view)) in ctx.plan.sites.iter().zip(figures.sites) {
-        let shape = if view.width >= view.height && view.width > PORTRAIT_PX {
-            "wide"
-        } else {
-            "tall"
-        };
-        let _ = writeln!(
-            out,
-            "<section class=\"figure-page {shape}\" id=\"{}\"><figure class=\"site\">\n{}<figcaption>{}</figcaption></figure></section>",
-            e(stem),
-            crate::diagram::svg(view, "site-view", false),
-            e(&crate::site_view::caption(&site.name, stem, l))
-        );
-    }
+    out.push_str(&crate::site_view::html(ctx.plan, figures.sites, l));
 }
 
 /// 2. The addressing plan: pools, then every row of the plan.

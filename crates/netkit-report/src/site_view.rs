@@ -143,6 +143,48 @@ pub fn caption(site: &str, stem: &str, l: Lang) -> String {
     }
 }
 
+/// Width of a portrait A4 page between its margins (186 mm), in CSS pixels: a view
+/// at most this wide prints at its own size on a portrait page.
+const PORTRAIT_PX: f64 = 186.0 / 25.4 * 96.0;
+
+/// The pages of the site views in `index.html`, after the WAN view: one figure
+/// per site, each printed on its own page, landscape when the view is wider than
+/// tall and than a portrait page, followed by its enlarged parts (`atlas`) when
+/// it would print its text too small.
+pub fn html(plan: &Plan, views: &[(String, Diagram)], l: Lang) -> String {
+    use crate::esc::xml as e;
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (site, (stem, view)) in plan.sites.iter().zip(views) {
+        let shape = if view.width >= view.height && view.width > PORTRAIT_PX {
+            "wide"
+        } else {
+            "tall"
+        };
+        // As the WAN view: enlarged parts when the whole view prints too small.
+        let room = if shape == "wide" {
+            (273.0, 165.0)
+        } else {
+            (186.0, 240.0)
+        };
+        let parts = crate::atlas::html(view, "site-view", room, l);
+        let mut caption = caption(&site.name, stem, l);
+        if !parts.is_empty() {
+            caption.push(' ');
+            caption.push_str(crate::atlas::following(l));
+        }
+        let _ = writeln!(
+            out,
+            "<section class=\"figure-page {shape}\" id=\"{}\"><figure class=\"site\">\n{}<figcaption>{}</figcaption></figure></section>",
+            e(stem),
+            crate::diagram::svg(view, "site-view", false),
+            e(&caption)
+        );
+        out.push_str(&parts);
+    }
+    out
+}
+
 fn shape_of(k: DeviceKind) -> Shape {
     match k {
         DeviceKind::Router => Shape::Router,
