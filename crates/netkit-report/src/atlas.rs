@@ -23,8 +23,20 @@ const LANDSCAPE: (f64, f64) = (273.0, 160.0);
 /// is whole on the other tile.
 const OVERLAP: f64 = 80.0;
 
+/// The whole view's caption (escaped), with, when its parts follow, the sentence that
+/// says so, shown in print only (on screen the parts are hidden).
+pub fn caption(text: &str, parts: &str, l: Lang) -> String {
+    let mut out = crate::esc::xml(text);
+    if !parts.is_empty() {
+        out.push_str(" <span class=\"print-only\">");
+        out.push_str(&crate::esc::xml(following(l)));
+        out.push_str("</span>");
+    }
+    out
+}
+
 /// What the whole view's caption adds when its parts follow.
-pub fn following(l: Lang) -> &'static str {
+fn following(l: Lang) -> &'static str {
     match l {
         Lang::Fr => {
             "À l'impression, ce schéma est repris agrandi, en parties, sur les pages suivantes."
@@ -170,5 +182,12 @@ mod tests {
         let parts = html(&large, "v", PORTRAIT, Lang::Fr);
         assert_eq!(parts.matches("<section").count(), cols * rows);
         assert!(parts.contains(&format!("partie {} sur {}", cols * rows, cols * rows)));
+        // The caption announces the parts in print only (on screen they are hidden).
+        let c = caption("Vue <WAN>", &parts, Lang::Fr);
+        assert!(
+            c.starts_with("Vue &lt;WAN&gt; <span class=\"print-only\">À l"),
+            "{c}"
+        );
+        assert_eq!(caption("Vue", "", Lang::Fr), "Vue");
     }
 }

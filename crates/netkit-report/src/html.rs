@@ -224,7 +224,7 @@ fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
     // and the pointer to the whole diagram goes in the caption, so that it does not
     // fall alone onto the next page.
     let alone = ctx.plan.sites.len() > wan::INLINE_TOPOLOGY_SITES;
-    let (landscape, mut caption) = if alone {
+    let (landscape, caption) = if alone {
         (
             figures.wan.width >= figures.wan.height,
             format!("{} {}", wan::caption(l), wan::whole_elsewhere(l)),
@@ -244,17 +244,13 @@ fn topology(out: &mut String, ctx: &Ctx, figures: &Figures) {
     } else {
         String::new()
     };
-    if !parts.is_empty() {
-        caption.push(' ');
-        caption.push_str(crate::atlas::following(l));
-    }
     let _ = write!(
         out,
         "<section class=\"chapter {}\" id=\"topology\"><h2>1. {}</h2>\n<figure class=\"wan\">\n{}<figcaption>{}</figcaption></figure>",
         if landscape { "wide" } else { "tall" },
         e(l.t(K::SecTopology)),
         crate::diagram::svg(figures.wan, "wan-view", false),
-        e(&caption)
+        crate::atlas::caption(&caption, &parts, l)
     );
     if alone {
         out.push_str("</section>\n");

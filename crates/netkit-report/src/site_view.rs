@@ -168,17 +168,13 @@ pub fn html(plan: &Plan, views: &[(String, Diagram)], l: Lang) -> String {
             (186.0, 240.0)
         };
         let parts = crate::atlas::html(view, "site-view", room, l);
-        let mut caption = caption(&site.name, stem, l);
-        if !parts.is_empty() {
-            caption.push(' ');
-            caption.push_str(crate::atlas::following(l));
-        }
+        let caption = crate::atlas::caption(&caption(&site.name, stem, l), &parts, l);
         let _ = writeln!(
             out,
             "<section class=\"figure-page {shape}\" id=\"{}\"><figure class=\"site\">\n{}<figcaption>{}</figcaption></figure></section>",
             e(stem),
             crate::diagram::svg(view, "site-view", false),
-            e(&caption)
+            caption
         );
         out.push_str(&parts);
     }

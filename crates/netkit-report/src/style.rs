@@ -56,7 +56,7 @@ figcaption { color: var(--muted); font-size: 9pt; margin-top: 6px; }
 .signs { display: flex; gap: 16px; margin-top: 12px; break-inside: avoid; page-break-inside: avoid; }
 .sign { flex: 1; border: 1px solid var(--ink); border-radius: 4px; height: 38mm; padding: 6px 10px; }
 .sign .who { font-weight: bold; } .sign .hint { color: var(--muted); font-size: 8.5pt; }
-section.tile { display: none; }
+section.tile, .print-only { display: none; }
 .met-yes { color: var(--ok); font-weight: bold; } .met-no { color: var(--ko); font-weight: bold; }
 @page { size: A4; margin: 14mm 12mm 16mm 12mm; }
 @page wide { size: A4 landscape; margin: 10mm; }
@@ -68,7 +68,7 @@ section.tile { display: none; }
   section.wide figure svg { width: 100%; height: 165mm; border: none; }
   section.tall figure svg { width: 100%; height: 235mm; border: none; }
   section.tall figure.wan svg { height: 225mm; } section.wide figure.wan svg { height: 158mm; }
-  .figure-page { break-before: page; page-break-before: always; } section.tile { display: block; }
+  .figure-page { break-before: page; page-break-before: always; } section.tile { display: block; } .print-only { display: inline; }
   section.figure-page figure svg { width: auto; height: auto; max-width: 100%; border: none; margin: 0 auto; }
   section.figure-page.wide figure svg { max-height: 170mm; } section.figure-page.tall figure svg { max-height: 250mm; }
   .sheet { break-before: page; page-break-before: always; border: none; padding: 0; margin: 0; }
