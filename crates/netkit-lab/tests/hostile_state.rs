@@ -6,31 +6,14 @@
 //!
 //! Needs root (namespaces, /run/netkit): skipped with a note outside CI, fails in CI.
 
+mod common;
+
+use common::{privileged, unique};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use netkit_lab::{Error, state_dir};
-
-fn privileged(test: &str) -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{test} needs root and CI runs as root"
-    );
-    eprintln!("note: {test} skipped: it needs root");
-    false
-}
-
-fn unique(prefix: &str) -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{prefix}{:x}{:x}", std::process::id() & 0xffff, n & 0xfffff)
-}
 
 fn ip(args: &[&str]) {
     let ok = Command::new("ip")

@@ -15,6 +15,9 @@
 //!
 //! Needs root, snmpd and FRR: skipped with a note outside CI, fails in CI.
 
+mod common;
+
+use common::{privileged, unique};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -26,29 +29,9 @@ use netkit_lab::{Error, UpOptions, state_dir};
 use netkit_model::RoutingMode;
 use serde_json::Value;
 
-fn privileged(test: &str) -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{test} needs root and CI runs as root"
-    );
-    eprintln!("note: {test} skipped: it needs root");
-    false
-}
-
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).exists()))
-}
-
-fn unique(prefix: &str) -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{prefix}{:x}{:x}", std::process::id() & 0xffff, n & 0xfffff)
 }
 
 /// The lab's namespaces now, with the inode of each (the network namespace's own).
@@ -213,7 +196,7 @@ fn a_late_failure_rolls_back_switches_access_points_and_processes() {
     for (tool, found) in [("snmpd", on_path("snmpd")), ("FRR", zebra.exists())] {
         if !found {
             assert!(
-                std::env::var_os("CI").is_none(),
+                !common::in_ci(),
                 "{tool} is missing: scripts/setup.sh installs it"
             );
             eprintln!("note: rollback skipped: {tool} is not installed");
